@@ -1,0 +1,102 @@
+using Countercurrent.Client.Commands;
+using Countercurrent.Contracts.Grains;
+using Countercurrent.Learning.Data;
+using Countercurrent.Learning.Models;
+using Countercurrent.Learning.Rules;
+
+namespace Countercurrent.Client;
+
+/// <summary>The `countercurrent` command line: parses, dispatches to a command, maps failures to exit codes.</summary>
+public static class ClientApp
+{
+    private static readonly HashSet<string> Flags = ["in-process", "json", "no-bias", "help"];
+
+    public const string Usage = """
+        usage: countercurrent <command> [options]
+
+        commands:
+          train     train a network (embedded silo by default; --in-process for no Orleans; --cluster ADDR for a cluster)
+          jobs      list the jobs of a cluster
+          status    show a job's status            status <job-id> --cluster ADDR
+          watch     follow a job until it ends      watch <job-id> --cluster ADDR
+          cancel    cancel a job                   cancel <job-id> --cluster ADDR
+
+        train options (defaults in brackets; see docs/usage.md):
+          --spec FILE            job spec as JSON (options below override it)
+          --dataset NAME         fashion-mnist | mnist | synthetic [fashion-mnist]
+          --data-dir DIR         folder of the IDX files [/usr/share/datasets/<dataset>]
+          --model SPEC           mlp:784-1024-1024-10 | mlp:784-256x5-10 | cnn:c32k5m2-c64k5m2-1024-10
+          --activation NAME      relu | elu | tanh | none [relu]
+          --no-bias              layers without bias
+          --rule NAME[,NAME...]  learning rule for all layers, or one per layer [backprop]
+          --optimizer NAME       sgd | adam [adam]       --lr X [0.001]   --momentum X [0]   --weight-decay X [0]
+          --grad-clip X          clip each layer's gradient norm (0: off) [0]
+          --batch-size N [128]   --epochs N [2]   --seed N [1]   --steps-in-flight N [1]
+          --max-steps N          limit training steps per epoch (0: all)   --max-eval N  limit test samples
+          --job-id ID            name the job (default: generated)
+          --threads N            torch threads in this process [all cores]
+          --json                 print one JSON object at the end (progress goes to stderr)
+        """;
+
+    public static async Task<int> RunAsync(string[] argv)
+    {
+        CommandLineArgs args;
+        try
+        {
+            args = new CommandLineArgs(argv, Flags);
+        }
+        catch (UsageException e)
+        {
+            return Refuse(e.Message);
+        }
+        if (args.Command is "" or "help" || args.Flag("help"))
+        {
+            Console.Out.WriteLine(Usage);
+            return args.Command == "" && !args.Flag("help") ? ExitCodes.Usage : ExitCodes.Success;
+        }
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        try
+        {
+            return args.Command switch
+            {
+                "train" => await TrainCommand.RunAsync(args, cancel.Token),
+                _ => throw new UsageException($"unknown command '{args.Command}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            return Refuse(e.Message);
+        }
+        catch (JobSpecException e)
+        {
+            return Refuse($"invalid job spec: {e.Message}");
+        }
+        catch (DataFormatException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (LayerStepException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.JobFailed;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("cancelled");
+            return ExitCodes.Cancelled;
+        }
+    }
+
+    private static int Refuse(string message)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        Console.Error.WriteLine("run 'countercurrent help' for usage");
+        return ExitCodes.Usage;
+    }
+}

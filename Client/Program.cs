@@ -1,0 +1,3 @@
+using Countercurrent.Client;
+
+return await ClientApp.RunAsync(args);

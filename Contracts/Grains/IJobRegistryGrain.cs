@@ -1,0 +1,13 @@
+namespace Countercurrent.Contracts.Grains;
+
+/// <summary>The list of job ids the cluster knows (a single grain, key 0).</summary>
+[Alias("cc.IJobRegistryGrain")]
+public interface IJobRegistryGrain : IGrainWithIntegerKey
+{
+    /// <summary>Adds a job id; false when the id is already in use.</summary>
+    [Alias("TryRegister")]
+    Task<bool> TryRegister(string jobId);
+
+    [Alias("List")]
+    Task<string[]> List();
+}

@@ -1,0 +1,35 @@
+using Countercurrent.Contracts.Signals;
+
+namespace Countercurrent.Contracts.Grains;
+
+/// <summary>
+/// One layer of one job, keyed "jobId/index": owns its modules, optimizer, rule and device, and exchanges only forward
+/// and feedback signals with its neighbours. Each call returns when everything the signal set off downstream is done.
+/// </summary>
+[Alias("cc.ILayerGrain")]
+public interface ILayerGrain : IGrainWithStringKey
+{
+    /// <summary>Builds the layer (idempotent for the same setup).</summary>
+    [Alias("Configure")]
+    Task<LayerPlacementInfo> Configure(LayerSetup setup);
+
+    /// <summary>Handles the activation of the layer below (or the batch, for layer 0) and passes its own up.</summary>
+    [Alias("Forward")]
+    Task<StepReport> Forward(ForwardSignal signal);
+
+    /// <summary>Handles a feedback signal from above and passes its own down.</summary>
+    [Alias("Feedback")]
+    Task<StepReport> Feedback(FeedbackSignal signal);
+
+    /// <summary>The layer's full state (weights, optimizer state, rule state) as bytes.</summary>
+    [Alias("SaveState")]
+    Task<byte[]> SaveState();
+
+    /// <summary>Makes the layer fail when it handles a signal of this step: for testing failure handling.</summary>
+    [Alias("ArmFault")]
+    Task ArmFault(long step);
+
+    /// <summary>Frees the layer's tensors and deactivates the grain.</summary>
+    [Alias("Release")]
+    Task Release();
+}

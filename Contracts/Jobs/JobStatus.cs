@@ -1,0 +1,23 @@
+namespace Countercurrent.Contracts.Jobs;
+
+/// <summary>A job's state as the client sees it; persisted by the job grain.</summary>
+[GenerateSerializer, Immutable, Alias("cc.JobStatus")]
+public sealed record JobStatus
+{
+    [Id(0)] public string JobId { get; init; } = "";
+    [Id(1)] public JobState State { get; init; }
+    [Id(2)] public JobSpec? Spec { get; init; }
+    [Id(3)] public int Epoch { get; init; }
+    [Id(4)] public long StepInEpoch { get; init; }
+    [Id(5)] public long StepsPerEpoch { get; init; }
+    [Id(6)] public long StepsDone { get; init; }
+    [Id(7)] public double SamplesPerSecond { get; init; }
+    [Id(8)] public EpochResult[] History { get; init; } = [];
+    [Id(9)] public LayerStatus[] Layers { get; init; } = [];
+    [Id(10)] public JobFailure? Failure { get; init; }
+    [Id(11)] public DateTimeOffset? StartedAt { get; init; }
+    [Id(12)] public DateTimeOffset? FinishedAt { get; init; }
+    [Id(13)] public int StepsInFlight { get; init; }
+
+    public bool IsFinished => State is JobState.Completed or JobState.Failed or JobState.Cancelled;
+}

@@ -1,0 +1,57 @@
+using System.Runtime.InteropServices;
+
+namespace Countercurrent.Learning.Data;
+
+/// <summary>
+/// Labeled samples in managed memory: images as normalised floats (sample after sample), labels as class indices.
+/// Batches are copied straight into the caller's buffers, so making a batch needs no tensor.
+/// </summary>
+public sealed class Dataset
+{
+    public Dataset(string name, float[] images, long[] labels, long[] sampleShape, int classes)
+    {
+        SampleSize = (int)sampleShape.Aggregate(1L, (n, d) => n * d);
+        if (images.Length != labels.Length * (long)SampleSize)
+        {
+            throw new DataFormatException($"{name}: {images.Length} image values do not make {labels.Length} samples of {SampleSize}");
+        }
+        Name = name;
+        Images = images;
+        Labels = labels;
+        SampleShape = sampleShape;
+        Classes = classes;
+    }
+
+    public string Name { get; }
+    public float[] Images { get; }
+    public long[] Labels { get; }
+
+    /// <summary>Shape of one sample: [channels, height, width] for images.</summary>
+    public long[] SampleShape { get; }
+
+    public int SampleSize { get; }
+    public int Classes { get; }
+    public int Count => Labels.Length;
+
+    /// <summary>Copies the samples at <paramref name="indices"/> into <paramref name="images"/> and <paramref name="labels"/>.</summary>
+    public void CopyBatch(ReadOnlySpan<int> indices, Span<float> images, Span<long> labels)
+    {
+        for (var i = 0; i < indices.Length; i++)
+        {
+            Images.AsSpan(indices[i] * SampleSize, SampleSize).CopyTo(images.Slice(i * SampleSize, SampleSize));
+            labels[i] = Labels[indices[i]];
+        }
+    }
+
+    /// <summary>A batch as byte blobs ready for tensor payloads.</summary>
+    public (byte[] Images, byte[] Labels) BatchBytes(ReadOnlySpan<int> indices)
+    {
+        var images = new byte[indices.Length * SampleSize * sizeof(float)];
+        var labels = new byte[indices.Length * sizeof(long)];
+        CopyBatch(indices, MemoryMarshal.Cast<byte, float>(images.AsSpan()), MemoryMarshal.Cast<byte, long>(labels.AsSpan()));
+        return (images, labels);
+    }
+
+    /// <summary>The batch shape for <paramref name="count"/> samples: [count, ..sample shape].</summary>
+    public long[] BatchShape(int count) => [count, .. SampleShape];
+}

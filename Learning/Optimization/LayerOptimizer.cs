@@ -1,0 +1,46 @@
+using Countercurrent.Contracts.Jobs;
+using TorchSharp.Modules;
+using static TorchSharp.torch.optim;
+using static TorchSharp.torch;
+
+namespace Countercurrent.Learning.Optimization;
+
+/// <summary>One layer's optimizer (SGD with momentum and weight decay, or Adam) with per-layer gradient clipping.</summary>
+public sealed class LayerOptimizer : IDisposable
+{
+    private readonly Parameter[] _parameters;
+    private readonly OptimizerHelper _optimizer;
+    private readonly double _clip;
+
+    public LayerOptimizer(IEnumerable<Parameter> parameters, JobSpec spec)
+    {
+        _parameters = parameters.ToArray();
+        _clip = spec.GradClip;
+        _optimizer = spec.Optimizer switch
+        {
+            "sgd" => (OptimizerHelper)optim.SGD(_parameters, spec.LearningRate, momentum: spec.Momentum, weight_decay: spec.WeightDecay),
+            "adam" => optim.Adam(_parameters, spec.LearningRate, weight_decay: spec.WeightDecay),
+            _ => throw new ArgumentException($"optimizer '{spec.Optimizer}' is unknown"),
+        };
+    }
+
+    public IReadOnlyList<Parameter> Parameters => _parameters;
+
+    public void ZeroGrad() => _optimizer.zero_grad();
+
+    /// <summary>Clips the gradients (when asked) and applies one update.</summary>
+    public void Step()
+    {
+        if (_clip > 0)
+        {
+            nn.utils.clip_grad_norm_(_parameters, _clip);
+        }
+        _optimizer.step();
+    }
+
+    public void Save(BinaryWriter writer) => _optimizer.save_state_dict(writer);
+
+    public void Load(BinaryReader reader) => _optimizer.load_state_dict(reader);
+
+    public void Dispose() => _optimizer.Dispose();
+}

@@ -1,0 +1,181 @@
+using Countercurrent.Contracts.Signals;
+using Countercurrent.Learning.Layers;
+using Countercurrent.Learning.Optimization;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Countercurrent.Learning.Rules;
+
+/// <summary>
+/// Backpropagation, one layer at a time: the layer receives dLoss/d(output) from above, updates its weights by the
+/// chain rule and sends dLoss/d(input) down; the top layer computes the cross-entropy loss.
+/// <para>
+/// With one step in flight the layer keeps the autograd graph of its forward pass until the gradient arrives, which
+/// is exactly in-process backprop. With several steps in flight other steps' updates land between a step's forward and
+/// its feedback, so the layer stashes a copy of the weights the forward used and recomputes the forward with them when
+/// the gradient arrives (PipeDream-style weight stashing): each step's gradient is consistent with the weights that
+/// produced its activations, and is applied to the current weights.
+/// </para>
+/// </summary>
+public sealed class BackpropRule : ILearningRule
+{
+    public const string RuleName = "backprop";
+
+    private readonly LayerContext _context;
+    private readonly Block _block;
+    private readonly LayerOptimizer _optimizer;
+    private readonly bool _stashWeights;
+    private readonly Dictionary<long, Stash> _stashes = [];
+    private Block? _shadow;
+
+    public BackpropRule(LayerContext context)
+    {
+        _context = context;
+        _block = new Block(context.Layer, context.Device, context.Seed(0));
+        _optimizer = new LayerOptimizer(_block.parameters(), context.Job);
+        _stashWeights = context.Job.StepsInFlight > 1;
+    }
+
+    public string Name => RuleName;
+    public IReadOnlyList<Parameter> ForwardParameters => _optimizer.Parameters;
+    public int PendingSteps => _stashes.Count;
+
+    public RuleOutput Forward(ForwardBatch batch)
+    {
+        if (batch.Phase == Phase.Eval)
+        {
+            using var _ = no_grad();
+            var output = _block.forward(batch.Activation);
+            return _context.IsTop
+                ? new RuleOutput(Eval: Classification.Tally(output, batch.Labels!))
+                : new RuleOutput(Up: batch with { Activation = output });
+        }
+        if (_context.IsTop)
+        {
+            return TrainTop(batch);
+        }
+        if (_stashWeights)
+        {
+            Tensor output;
+            using (no_grad())
+            {
+                output = _block.forward(batch.Activation);
+            }
+            _stashes[batch.Step] = new Stash(
+                batch.Activation.detach().DetachFromDisposeScope(),
+                null,
+                _optimizer.Parameters.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray());
+            return new RuleOutput(Up: batch with { Activation = output });
+        }
+        var input = InputForGradient(batch.Activation);
+        var z = _block.forward(input);
+        _stashes[batch.Step] = new Stash(input.DetachFromDisposeScope(), z.DetachFromDisposeScope(), null);
+        return new RuleOutput(Up: batch with { Activation = z.detach() });
+    }
+
+    public RuleOutput Feedback(FeedbackBatch feedback)
+    {
+        if (feedback.Kind != FeedbackKind.Gradient)
+        {
+            throw new InvalidOperationException($"backprop expects a gradient from above, not {feedback.Kind}");
+        }
+        if (!_stashes.Remove(feedback.Step, out var stash))
+        {
+            throw new InvalidOperationException($"gradient for step {feedback.Step} arrived but no forward pass of that step is stashed");
+        }
+        using (stash)
+        {
+            _optimizer.ZeroGrad();
+            Tensor input;
+            if (stash.Weights is null)
+            {
+                input = stash.Input;
+                stash.Output!.backward([feedback.Signal]);
+            }
+            else
+            {
+                input = InputForGradient(stash.Input);
+                var shadow = Shadow(stash.Weights);
+                using var output = shadow.forward(input);
+                output.backward([feedback.Signal]);
+                foreach (var (real, copy) in _optimizer.Parameters.Zip(shadow.parameters()))
+                {
+                    real.grad = copy.grad;
+                }
+            }
+            _optimizer.Step();
+            return _context.IsBottom ? RuleOutput.None : new RuleOutput(Down: GradientDown(feedback.Step, input.grad!));
+        }
+    }
+
+    private RuleOutput TrainTop(ForwardBatch batch)
+    {
+        var input = InputForGradient(batch.Activation);
+        var logits = _block.forward(input);
+        var loss = Classification.Loss(logits, batch.Labels!);
+        _optimizer.ZeroGrad();
+        loss.backward();
+        _optimizer.Step();
+        return new RuleOutput(
+            Down: _context.IsBottom ? null : GradientDown(batch.Step, input.grad!),
+            Loss: loss.item<float>());
+    }
+
+    private Tensor InputForGradient(Tensor activation) =>
+        activation.detach().requires_grad_(!_context.IsBottom);
+
+    private FeedbackBatch GradientDown(long step, Tensor gradient) =>
+        new(step, FeedbackKind.Gradient, gradient.detach(), _context.Index);
+
+    /// <summary>A second copy of the block holding the weights a stashed step was computed with.</summary>
+    private Block Shadow(Tensor[] weights)
+    {
+        _shadow ??= new Block(_context.Layer, _context.Device, _context.Seed(0));
+        using (no_grad())
+        {
+            foreach (var (parameter, weight) in _shadow.parameters().Zip(weights))
+            {
+                parameter.copy_(weight);
+                parameter.grad = null;
+            }
+        }
+        return _shadow;
+    }
+
+    public void Save(BinaryWriter writer)
+    {
+        _block.save(writer);
+        _optimizer.Save(writer);
+    }
+
+    public void Load(BinaryReader reader)
+    {
+        _block.load(reader);
+        _optimizer.Load(reader);
+    }
+
+    public void Dispose()
+    {
+        foreach (var stash in _stashes.Values)
+        {
+            stash.Dispose();
+        }
+        _stashes.Clear();
+        _optimizer.Dispose();
+        _block.Dispose();
+        _shadow?.Dispose();
+    }
+
+    private sealed record Stash(Tensor Input, Tensor? Output, Tensor[]? Weights) : IDisposable
+    {
+        public void Dispose()
+        {
+            Input.Dispose();
+            Output?.Dispose();
+            foreach (var w in Weights ?? [])
+            {
+                w.Dispose();
+            }
+        }
+    }
+}

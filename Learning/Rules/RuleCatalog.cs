@@ -1,0 +1,37 @@
+using Countercurrent.Contracts.Grains;
+using Countercurrent.Contracts.Jobs;
+
+namespace Countercurrent.Learning.Rules;
+
+/// <summary>The learning rules a layer can have, by name, and which chains of them can work together.</summary>
+public static class RuleCatalog
+{
+    private static readonly Dictionary<string, Func<LayerContext, ILearningRule>> Factories = new()
+    {
+        [BackpropRule.RuleName] = context => new BackpropRule(context),
+    };
+
+    /// <summary>Rules at the top whose feedback stream starts from the class targets, not from the forward pass.</summary>
+    private static readonly HashSet<string> TargetDriven = [];
+
+    public static IReadOnlyCollection<string> Names => Factories.Keys;
+
+    public static bool StartsFeedbackFromTargets(string rule) => TargetDriven.Contains(rule);
+
+    public static ILearningRule Create(LayerContext context) =>
+        Factories.TryGetValue(context.Layer.Rule, out var create)
+            ? create(context)
+            : throw new JobSpecException("rules", $"rule '{context.Layer.Rule}' is unknown; expected one of {string.Join(", ", Names)}");
+
+    /// <summary>Refuses unknown rules and chains whose neighbours cannot exchange signals, saying why.</summary>
+    public static void ValidateChain(IReadOnlyList<LayerSpec> chain)
+    {
+        foreach (var layer in chain)
+        {
+            if (!Factories.ContainsKey(layer.Rule))
+            {
+                throw new JobSpecException("rules", $"layer {layer.Index}: rule '{layer.Rule}' is unknown; expected one of {string.Join(", ", Names)}");
+            }
+        }
+    }
+}

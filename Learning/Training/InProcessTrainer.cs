@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using Countercurrent.Contracts.Jobs;
+using Countercurrent.Contracts.Signals;
+using Countercurrent.Learning.Data;
+using Countercurrent.Learning.Models;
+using Countercurrent.Learning.Rules;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Countercurrent.Learning.Training;
+
+/// <summary>
+/// Trains a job's chain of layers in this process with no Orleans, one step at a time: the baseline that training on
+/// grains must match, and the `train --in-process` mode.
+/// </summary>
+public sealed class InProcessTrainer : IDisposable
+{
+    private readonly JobSpec _spec;
+    private readonly DatasetPair _data;
+    private readonly LayerChain _chain;
+    private readonly Device _device;
+
+    public InProcessTrainer(JobSpec spec, DatasetPair data, string device = "cpu")
+    {
+        var layers = JobSpecValidator.Validate(spec);
+        _spec = spec;
+        _data = data;
+        _device = Countercurrent.Learning.Layers.DeviceName.ToDevice(device);
+        _chain = new LayerChain(layers.Select((_, i) => new Layer(new LayerContext(spec, layers, i, _device))).ToList());
+    }
+
+    public IReadOnlyList<Layer> Layers => _chain.Layers;
+
+    public TrainingResult Run(IProgress<TrainingProgress>? progress = null, Action<EpochResult>? epochDone = null, CancellationToken cancel = default)
+    {
+        var history = new List<EpochResult>();
+        var total = Stopwatch.StartNew();
+        double trainSeconds = 0;
+        long trainSamples = 0;
+        var losses = new LossAverager(Layers.Count);
+        for (var epoch = 0; epoch < _spec.Epochs; epoch++)
+        {
+            var order = new BatchOrder(_data.Train.Count, _spec.BatchSize, _spec.Seed, epoch, maxSteps: _spec.MaxStepsPerEpoch);
+            losses.Reset();
+            var clock = Stopwatch.StartNew();
+            long samples = 0;
+            for (var s = 0; s < order.StepCount; s++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var indices = order.Batch(s);
+                var report = TrainStep((long)epoch * order.StepCount + s, _data.Train, indices);
+                samples += indices.Length;
+                losses.Add(report.Losses);
+                if (progress is not null && (s % 20 == 0 || s == order.StepCount - 1))
+                {
+                    progress.Report(new TrainingProgress(epoch + 1, _spec.Epochs, s + 1, order.StepCount, losses.Latest, samples / clock.Elapsed.TotalSeconds));
+                }
+            }
+            var seconds = clock.Elapsed.TotalSeconds;
+            trainSeconds += seconds;
+            trainSamples += samples;
+            var eval = Evaluate(_data.Test, _spec.MaxEvalSamples);
+            var result = new EpochResult(epoch + 1, losses.Means(), (double)eval.Correct / eval.Count, eval.LossSum / eval.Count, samples / seconds, seconds);
+            history.Add(result);
+            epochDone?.Invoke(result);
+        }
+        return new TrainingResult([.. history], total.Elapsed.TotalSeconds) { SamplesPerSecond = trainSamples / trainSeconds };
+    }
+
+    /// <summary>One training step on the samples at <paramref name="indices"/>; every tensor it makes is freed before it returns.</summary>
+    public StepReport TrainStep(long step, Dataset data, ReadOnlySpan<int> indices)
+    {
+        using var scope = NewDisposeScope();
+        var (images, labels) = Batch(data, indices);
+        return _chain.Run(new ForwardBatch(step, Phase.Train, images, labels, images), StepStart.Targets(_chain.Layers[^1].Context, step, labels));
+    }
+
+    /// <summary>Accuracy and loss on (the first <paramref name="maxSamples"/> of) a dataset, in batches of the job's size.</summary>
+    public EvalTally Evaluate(Dataset data, int maxSamples = 0)
+    {
+        var order = new BatchOrder(data.Count, _spec.BatchSize, 0, 0, shuffle: false);
+        var tally = new EvalTally(0, 0, 0);
+        for (var s = 0; s < order.StepCount && (maxSamples == 0 || tally.Count < maxSamples); s++)
+        {
+            using var scope = NewDisposeScope();
+            var (images, labels) = Batch(data, order.Batch(s));
+            var report = _chain.Run(new ForwardBatch(-1 - s, Phase.Eval, images, labels, images));
+            tally += report.Eval ?? throw new InvalidOperationException("the top layer reported no evaluation tally");
+        }
+        return tally;
+    }
+
+    private (Tensor Images, Tensor Labels) Batch(Dataset data, ReadOnlySpan<int> indices)
+    {
+        var images = empty(data.BatchShape(indices.Length), ScalarType.Float32);
+        var labels = empty([indices.Length], ScalarType.Int64);
+        var (imageBytes, labelBytes) = data.BatchBytes(indices);
+        images.bytes = imageBytes;
+        labels.bytes = labelBytes;
+        return _device.type == DeviceType.CPU ? (images, labels) : (images.to(_device), labels.to(_device));
+    }
+
+    public void Dispose()
+    {
+        foreach (var layer in Layers)
+        {
+            layer.Dispose();
+        }
+    }
+}
