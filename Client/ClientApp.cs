@@ -65,6 +65,7 @@ public static class ClientApp
             return args.Command switch
             {
                 "train" => await TrainCommand.RunAsync(args, cancel.Token),
+                "jobs" or "status" or "watch" or "cancel" => await JobCommands.RunAsync(args, cancel.Token),
                 _ => throw new UsageException($"unknown command '{args.Command}'"),
             };
         }
@@ -85,6 +86,11 @@ public static class ClientApp
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.JobFailed;
+        }
+        catch (ClusterUnavailableException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Unavailable;
         }
         catch (OperationCanceledException)
         {

@@ -12,11 +12,13 @@ public sealed class TrainingReport(bool json)
 {
     public TextWriter Human { get; } = json ? Console.Error : Console.Out;
 
-    public void Epoch(EpochResult e, int epochs)
+    public void Epoch(EpochResult e, int epochs) => Human.WriteLine(EpochLine(e, epochs));
+
+    public static string EpochLine(EpochResult e, int epochs)
     {
         var losses = string.Join(" ", e.LayerLosses.Select((l, i) => float.IsNaN(l) ? null : $"L{i}={l:0.0000}").Where(s => s is not null));
-        Human.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"epoch {e.Epoch}/{epochs}  loss {losses}  test acc {e.TestAccuracy:0.0000}  test loss {e.TestLoss:0.0000}  {e.SamplesPerSecond:N0} samples/s  {e.Seconds:0.0} s"));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"epoch {e.Epoch}/{epochs}  loss {losses}  test acc {e.TestAccuracy:0.0000}  test loss {e.TestLoss:0.0000}  {e.SamplesPerSecond:N0} samples/s  {e.Seconds:0.0} s");
     }
 
     public void Final(string mode, string jobId, JobState state, EpochResult[] history, double samplesPerSecond, double elapsedSeconds, JobFailure? failure = null)

@@ -12,6 +12,7 @@ public static class TrainCommand
         var inProcess = args.Flag("in-process");
         var json = args.Flag("json");
         var threads = args.Int("threads") ?? Environment.ProcessorCount;
+        var cluster = args.String("cluster");
         args.RefuseUnread();
         if (spec.JobId.Length == 0)
         {
@@ -24,7 +25,14 @@ public static class TrainCommand
         {
             return InProcessTraining.Run(spec, report, cancel);
         }
-        await Task.CompletedTask;
-        throw new UsageException("training on a silo is not built yet; use --in-process");
+        if (cluster is not null)
+        {
+            await using var connection = await ClusterConnection.Connect(cluster, cancel);
+            return await SiloTraining.Run(connection, spec, report, cancel);
+        }
+        await using (var embedded = await ClusterConnection.Embedded(threads, cancel))
+        {
+            return await SiloTraining.Run(embedded, spec, report, cancel);
+        }
     }
 }

@@ -16,7 +16,12 @@ public static class RuleCatalog
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;
 
+    /// <summary>Rules that condition every block on the raw input, which then travels with every forward signal.</summary>
+    private static readonly HashSet<string> InputConditioned = [];
+
     public static bool StartsFeedbackFromTargets(string rule) => TargetDriven.Contains(rule);
+
+    public static bool NeedsRawInput(IEnumerable<LayerSpec> chain) => chain.Any(l => InputConditioned.Contains(l.Rule));
 
     public static ILearningRule Create(LayerContext context) =>
         Factories.TryGetValue(context.Layer.Rule, out var create)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Countercurrent.Grains.Hosting;
 using TorchSharp;
 
 namespace Countercurrent.Silo.Hosting;
@@ -35,7 +36,7 @@ public static class CountercurrentSiloExtensions
                 o.ServiceId = options.ServiceId;
             });
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, new IPEndPoint(IPAddress.Loopback, options.PrimarySiloPort));
-            silo.AddMemoryGrainStorage("jobs");
+            silo.AddCountercurrentGrains(options.Name, options.Devices, options.TorchThreads > 0 ? options.TorchThreads : Environment.ProcessorCount);
         });
         return builder;
     }

@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Sockets;
+using Countercurrent.Silo.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Countercurrent.Client.Commands;
+
+/// <summary>
+/// A running Orleans client: either connected to a cluster (<c>--cluster host:port[,host:port...]</c>, the silos'
+/// gateways under localhost clustering), or co-hosted with an embedded silo in this process (no --cluster).
+/// </summary>
+public sealed class ClusterConnection : IAsyncDisposable
+{
+    public const string DefaultGateway = "127.0.0.1:30000";
+
+    private readonly IHost _host;
+
+    private ClusterConnection(IHost host, string description)
+    {
+        _host = host;
+        Description = description;
+    }
+
+    public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
+    public string Description { get; }
+
+    /// <summary>Starts a silo in this process, on free loopback ports, and returns its co-hosted client.</summary>
+    public static async Task<ClusterConnection> Embedded(int torchThreads, CancellationToken cancel)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        QuietLogging(builder);
+        var siloPort = FreePort();
+        var gatewayPort = FreePort();
+        builder.AddCountercurrentSilo(o =>
+        {
+            o.Name = "embedded";
+            o.SiloPort = siloPort;
+            o.GatewayPort = gatewayPort;
+            o.PrimarySiloPort = siloPort;
+            o.TorchThreads = torchThreads;
+            o.ClusterId = $"embedded-{Environment.ProcessId}";
+        });
+        var host = builder.Build();
+        await host.StartAsync(cancel);
+        return new ClusterConnection(host, "embedded silo");
+    }
+
+    /// <summary>Connects to the gateways of a running cluster.</summary>
+    public static async Task<ClusterConnection> Connect(string address, CancellationToken cancel)
+    {
+        var gateways = ParseGateways(address);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        QuietLogging(builder);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<Orleans.Configuration.ClusterOptions>(o =>
+            {
+                o.ClusterId = "countercurrent";
+                o.ServiceId = "countercurrent";
+            });
+            client.UseStaticClustering(gateways);
+        });
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancel);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            host.Dispose();
+            throw new ClusterUnavailableException($"cannot reach the cluster at {address}: {e.Message}");
+        }
+        return new ClusterConnection(host, $"cluster {address}");
+    }
+
+    private static IPEndPoint[] ParseGateways(string address)
+    {
+        var parts = address.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0)
+        {
+            throw new UsageException("--cluster needs host:port of at least one gateway");
+        }
+        return parts.Select(p =>
+        {
+            var colon = p.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(p[(colon + 1)..], out var port))
+            {
+                throw new UsageException($"--cluster: '{p}' is not host:port");
+            }
+            var host = p[..colon];
+            var ip = IPAddress.TryParse(host, out var parsed) ? parsed
+                : Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+                  ?? throw new UsageException($"--cluster: cannot resolve '{host}'");
+            return new IPEndPoint(ip, port);
+        }).ToArray();
+    }
+
+    private static void QuietLogging(HostApplicationBuilder builder)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _host.StopAsync(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            _host.Dispose();
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using Countercurrent.Grains.Data;
+using Countercurrent.Grains.Jobs;
+using Countercurrent.Grains.Placement;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+
+namespace Countercurrent.Grains.Hosting;
+
+/// <summary>Registers what the grains need on a silo and advertises the silo's name, devices and cores as silo metadata.</summary>
+public static class CountercurrentGrainsExtensions
+{
+    public static ISiloBuilder AddCountercurrentGrains(this ISiloBuilder silo, string name, IReadOnlyCollection<string> devices, int cores)
+    {
+        silo.UseSiloMetadata(new Dictionary<string, string>
+        {
+            [SiloMetadataKeys.Name] = name,
+            [SiloMetadataKeys.Devices] = string.Join(",", devices),
+            [SiloMetadataKeys.Cores] = cores.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = name);
+        silo.AddMemoryGrainStorage(JobGrain.StorageName);
+        silo.Services.AddSingleton<DatasetCache>();
+        silo.Services.AddSingleton<ClusterDirectory>();
+        return silo;
+    }
+}

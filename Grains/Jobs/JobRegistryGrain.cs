@@ -1,0 +1,22 @@
+using Countercurrent.Contracts.Grains;
+using Orleans.Runtime;
+
+namespace Countercurrent.Grains.Jobs;
+
+/// <summary>The cluster's list of job ids; refuses an id that is already taken.</summary>
+public sealed class JobRegistryGrain([PersistentState("registry", JobGrain.StorageName)] IPersistentState<List<string>> jobs)
+    : Grain, IJobRegistryGrain
+{
+    public async Task<bool> TryRegister(string jobId)
+    {
+        if (jobs.State.Contains(jobId))
+        {
+            return false;
+        }
+        jobs.State.Add(jobId);
+        await jobs.WriteStateAsync();
+        return true;
+    }
+
+    public Task<string[]> List() => Task.FromResult(jobs.State.ToArray());
+}

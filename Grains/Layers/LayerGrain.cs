@@ -1,0 +1,173 @@
+using Countercurrent.Contracts.Grains;
+using Countercurrent.Contracts.Signals;
+using Countercurrent.Learning.Layers;
+using Countercurrent.Learning.Rules;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+using static TorchSharp.torch;
+
+namespace Countercurrent.Grains.Layers;
+
+/// <summary>
+/// One layer of one job: a thin adapter over Learning's <see cref="Layer"/>. A signal is converted to tensors, handled
+/// by the rule and converted back in one synchronous block inside a dispose scope; only then are the resulting signals
+/// sent on, and the call returns when everything they set off is done.
+/// <para>
+/// Reentrant, because a layer must take the feedback of step s (and the forward of step s+1) while its own call for
+/// step s is still waiting on the layers above. Safe because every tensor operation happens between awaits (a grain
+/// runs one turn at a time even when reentrant), and all per-step state lives in the rule's stashes keyed by step.
+/// Layers only call their neighbours and never the job, so calls cannot wait on each other in a cycle.
+/// </para>
+/// </summary>
+[Reentrant]
+public sealed class LayerGrain(ILocalSiloDetails silo, ILogger<LayerGrain> logger) : Grain, ILayerGrain
+{
+    private Layer? _layer;
+    private LayerSetup? _setup;
+    private Device _device = CPU;
+    private ILayerGrain? _above;
+    private ILayerGrain? _below;
+    private ILayerGrain[] _allBelow = [];
+    private long _faultStep = long.MinValue;
+
+    private int Index => _setup?.Index ?? -1;
+
+    public Task<LayerPlacementInfo> Configure(LayerSetup setup)
+    {
+        if (_setup is null || !_setup.Equals(setup))
+        {
+            _layer?.Dispose();
+            _setup = setup;
+            _device = DeviceName.ToDevice(setup.Device);
+            _layer = new Layer(new LayerContext(setup.Spec, setup.Chain, setup.Index, _device));
+            var jobId = setup.Spec.JobId;
+            _above = setup.IsTop ? null : GrainFactory.GetGrain<ILayerGrain>(LayerKey.For(jobId, setup.Index + 1));
+            _below = setup.Index == 0 ? null : GrainFactory.GetGrain<ILayerGrain>(LayerKey.For(jobId, setup.Index - 1));
+            _allBelow = Enumerable.Range(0, setup.Index).Select(i => GrainFactory.GetGrain<ILayerGrain>(LayerKey.For(jobId, i))).ToArray();
+            logger.LogInformation("{Layer} of job {Job} on {Silo}/{Device}", setup.Layer, jobId, silo.Name, setup.Device);
+        }
+        return Task.FromResult(Describe());
+    }
+
+    public Task<StepReport> Forward(ForwardSignal signal)
+    {
+        var layer = Configured(signal.Step);
+        Outgoing outgoing;
+        using (var scope = NewDisposeScope())
+        {
+            var batch = SignalConversion.ToBatch(signal, _device, Index);
+            var output = Handle(signal.Step, () => layer.Forward(batch));
+            outgoing = Outgoing.From(signal.JobId, output, Index, signal, batch);
+        }
+        return Send(signal.Step, outgoing);
+    }
+
+    public Task<StepReport> Feedback(FeedbackSignal signal)
+    {
+        var layer = Configured(signal.Step);
+        Outgoing outgoing;
+        using (var scope = NewDisposeScope())
+        {
+            var batch = SignalConversion.ToBatch(signal, _device, Index);
+            var output = Handle(signal.Step, () => layer.Feedback(batch));
+            outgoing = Outgoing.From(signal.JobId, output, Index, null, null);
+        }
+        return Send(signal.Step, outgoing);
+    }
+
+    public Task<byte[]> SaveState()
+    {
+        var layer = Configured(-1);
+        using var memory = new MemoryStream();
+        using (var writer = new BinaryWriter(memory))
+        {
+            layer.Rule.Save(writer);
+        }
+        return Task.FromResult(memory.ToArray());
+    }
+
+    public Task ArmFault(long step)
+    {
+        _faultStep = step;
+        return Task.CompletedTask;
+    }
+
+    public Task Release()
+    {
+        _layer?.Dispose();
+        _layer = null;
+        _setup = null;
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _layer?.Dispose();
+        _layer = null;
+        return Task.CompletedTask;
+    }
+
+    private Layer Configured(long step) =>
+        _layer ?? throw new LayerFailedException(LayerKey.Parse(this.GetPrimaryKeyString()).Index, step, "the layer is not configured (released, or its silo restarted)");
+
+    private RuleOutput Handle(long step, Func<RuleOutput> handle)
+    {
+        if (step == _faultStep)
+        {
+            throw new LayerFailedException(Index, step, "fault injected for testing");
+        }
+        try
+        {
+            return handle();
+        }
+        catch (LayerStepException e)
+        {
+            logger.LogWarning(e, "layer {Layer} failed at step {Step}", e.Layer, e.Step);
+            throw new LayerFailedException(e.Layer, e.Step, e.Reason);
+        }
+        catch (InvalidPayloadException e)
+        {
+            throw new LayerFailedException(Index, step, e.Message);
+        }
+    }
+
+    private async Task<StepReport> Send(long step, Outgoing outgoing)
+    {
+        var calls = new List<Task<StepReport>>(2);
+        if (outgoing.Up is not null)
+        {
+            calls.Add(_above!.Forward(outgoing.Up));
+        }
+        if (outgoing.Down is not null)
+        {
+            calls.Add(_below!.Feedback(outgoing.Down));
+        }
+        if (outgoing.Broadcast is not null)
+        {
+            calls.AddRange(_allBelow.Select(layer => layer.Feedback(outgoing.Broadcast)));
+        }
+        var own = new StepReport(step, outgoing.Loss is { } loss ? [new LayerLoss(Index, loss)] : [], outgoing.Eval);
+        if (calls.Count == 0)
+        {
+            return own;
+        }
+        var reports = await Task.WhenAll(calls);
+        return StepReport.Merge(step, reports.Prepend(own));
+    }
+
+    private LayerPlacementInfo Describe() =>
+        new(silo.Name, silo.SiloAddress.ToString(), _setup?.Device ?? "", _setup?.Layer.ToString() ?? "");
+
+    /// <summary>The signals a rule's output turns into, converted to payloads while its tensors were alive.</summary>
+    private sealed record Outgoing(ForwardSignal? Up, FeedbackSignal? Down, FeedbackSignal? Broadcast, float? Loss, EvalTally? Eval)
+    {
+        public static Outgoing From(string jobId, RuleOutput output, int layer, ForwardSignal? received, ForwardBatch? receivedBatch) => new(
+            output.Up is null ? null : SignalConversion.ToSignal(jobId, output.Up, received, receivedBatch, layer),
+            output.Down is null ? null : SignalConversion.ToSignal(jobId, output.Down, layer),
+            output.Broadcast is null ? null : SignalConversion.ToSignal(jobId, output.Broadcast, layer),
+            output.Loss,
+            output.Eval);
+    }
+}
