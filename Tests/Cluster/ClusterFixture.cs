@@ -1,0 +1,36 @@
+using Countercurrent.Grains.Hosting;
+using Orleans.TestingHost;
+
+namespace Countercurrent.Tests.Cluster;
+
+/// <summary>An in-process Orleans test cluster of two silos running the Countercurrent grains, shared by the cluster tests.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IClusterClient Client => Cluster.Client;
+
+    /// <summary>Silo names in the order they were started ("Primary", "Secondary_1").</summary>
+    public string[] SiloNames { get; private set; } = [];
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.ConfigureSilo((options, silo) => silo.AddCountercurrentGrains(options.SiloName, ["cpu"], 1));
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+        SiloNames = Cluster.Silos.Select(s => s.Name).ToArray();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
