@@ -1,3 +1,4 @@
 using Countercurrent.Client;
 
+Countercurrent.Learning.TorchRuntime.PrepareEnvironment();
 return await ClientApp.RunAsync(args);

@@ -1,5 +1,5 @@
 using Countercurrent.Learning.Models;
-using TorchSharp;
+using Countercurrent.Learning;
 
 namespace Countercurrent.Client.Commands;
 
@@ -11,7 +11,7 @@ public static class TrainCommand
         var spec = JobSpecReader.FromCommandLine(args);
         var inProcess = args.Flag("in-process");
         var json = args.Flag("json");
-        var threads = args.Int("threads") ?? Environment.ProcessorCount;
+        var threads = args.Int("threads") ?? 0;
         var cluster = args.String("cluster");
         args.RefuseUnread();
         if (spec.JobId.Length == 0)
@@ -19,7 +19,7 @@ public static class TrainCommand
             spec = spec with { JobId = $"job-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(1000, 9999)}" };
         }
         JobSpecValidator.Validate(spec);
-        torch.set_num_threads(threads);
+        TorchRuntime.SetThreads(threads);
         var report = new TrainingReport(json);
         if (inProcess)
         {

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Countercurrent.Grains.Hosting;
-using TorchSharp;
+using Countercurrent.Learning;
 
 namespace Countercurrent.Silo.Hosting;
 
@@ -26,7 +26,7 @@ public static class CountercurrentSiloExtensions
             options.Name = $"{Environment.MachineName}-{options.SiloPort}";
         }
         builder.Services.AddSingleton(Options.Create(options));
-        torch.set_num_threads(options.TorchThreads > 0 ? options.TorchThreads : Environment.ProcessorCount);
+        TorchRuntime.SetThreads(options.TorchThreads);
 
         builder.UseOrleans(silo =>
         {
