@@ -2,7 +2,7 @@
 # Makes TorchSharp's native library load on systems whose libstdc++ predates GCC 13 (Debian 12).
 #   usage: apply.sh <output folder holding libLibTorchSharp.so>
 # Idempotent; patches only the copy in the output folder (never the NuGet cache); does nothing where the
-# system libstdc++ already provides GLIBCXX_3.4.32. Why and how: docs/torchsharp-on-debian12.md.
+# system libstdc++ already provides GLIBCXX_3.4.32. Why and how: docs/design.md ("TorchSharp on Debian 12").
 set -euo pipefail
 
 out=${1:?usage: apply.sh <output folder>}
