@@ -95,6 +95,33 @@ public sealed class JobSpecReaderTests : IDisposable
         Assert.Contains("batchSize", error.Message);
     }
 
+    [Theory]
+    [InlineData("jobId")]
+    [InlineData("model")]
+    [InlineData("rules")]
+    [InlineData("placement")]
+    public void NullForAValueIsRefusedNamingTheKey(string key)
+    {
+        var path = Write("nulls.json", $$"""{ "dataset": "synthetic", "{{key}}": null }""");
+
+        var error = Assert.Throws<JobSpecException>(() => JobSpecReader.FromFile(path));
+
+        Assert.Equal("spec", error.Field);
+        Assert.Contains(path, error.Message);
+        Assert.Contains(key, error.Message);
+    }
+
+    [Fact]
+    public void NullInsideAPlacementIsRefused()
+    {
+        var path = Write("placement.json", """{ "placement": [{ "layer": 0, "device": null }] }""");
+
+        var error = Assert.Throws<JobSpecException>(() => JobSpecReader.FromFile(path));
+
+        Assert.Equal("spec", error.Field);
+        Assert.Contains("device", error.Message);
+    }
+
     [Fact]
     public void MissingSpecFileIsRefused()
     {

@@ -83,6 +83,7 @@ public sealed class JobSpecValidatorTests
     private static readonly Dictionary<string, (JobSpec Spec, string Field, string Fragment)> Refusals = new()
     {
         ["unknown rule"] = (Good with { Rules = ["telepathy"] }, "rules", "rule 'telepathy' is unknown"),
+        ["missing rule name"] = (Good with { Model = "mlp:784-16-10", Rules = ["backprop", null!] }, "rules", "layer 1: rule '' is unknown"),
         ["unknown dataset"] = (Good with { Dataset = "cifar-10" }, "dataset", "'cifar-10' is unknown"),
         ["input width does not fit the dataset"] = (Good with { Model = "mlp:100-10" }, "model", "takes 100 inputs but the dataset's samples have 784"),
         ["top width is not the class count"] = (Good with { Model = "mlp:784-32-12" }, "model", "the top layer has 12 outputs but synthetic has 10 classes"),
