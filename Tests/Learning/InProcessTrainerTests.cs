@@ -39,4 +39,23 @@ public sealed class InProcessTrainerTests
         Assert.True(float.IsNaN(result.History[0].LayerLosses[0]), "a hidden backprop layer has no local loss");
         Assert.True(result.SamplesPerSecond > 0);
     }
+
+    [Theory]
+    [InlineData(0, 409)]
+    [InlineData(100, 100)]
+    [InlineData(128, 128)]
+    [InlineData(5000, 409)]
+    public void EvaluationCountsExactlyTheSamplesAskedFor(int maxSamples, int expected)
+    {
+        var spec = SyntheticMlp with { SyntheticSamples = 2048 };
+        var data = DatasetCatalog.Load(spec);
+        using var trainer = new InProcessTrainer(spec, data);
+        Assert.Equal(409, data.Test.Count);
+
+        var tally = trainer.Evaluate(data.Test, maxSamples);
+
+        Assert.Equal(expected, tally.Count);
+        Assert.InRange(tally.Correct, 0, expected);
+        Assert.True(tally.LossSum > 0);
+    }
 }
