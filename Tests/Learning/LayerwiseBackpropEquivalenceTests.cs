@@ -54,10 +54,11 @@ public sealed class LayerwiseBackpropEquivalenceTests
         Assert.All(trainer.Layers, layer => Assert.Equal(0, layer.Rule.PendingSteps));
 
         // The comparison means something only if training moved every parameter well beyond the tolerance.
+        using var scope = NewDisposeScope();
         foreach (var (before, after) in initial.Zip(LayerWeights(trainer)))
         {
-            using var moved = (after - before).abs().max();
-            Assert.True(moved.item<float>() > 100 * Tolerance, $"a parameter [{string.Join("x", before.shape)}] moved only {moved.item<float>()}");
+            var moved = (after - before).abs().max().item<float>();
+            Assert.True(moved > 100 * Tolerance, $"a parameter [{string.Join("x", before.shape)}] moved only {moved}");
             before.Dispose();
         }
     }
@@ -88,6 +89,26 @@ public sealed class LayerwiseBackpropEquivalenceTests
         AssertSameWeights(reference.Parameters, LayerWeights(stashing));
     }
 
+    [Theory]
+    [InlineData("sgd with momentum 0.9 and weight decay")]
+    [InlineData("adam")]
+    public void LayerwiseBackpropMatchesOneAutogradModelForACnn(string optimizer)
+    {
+        var spec = Spec(optimizer) with { Model = "cnn:c4k3m2-c8k5s2p1m1-10" };
+        var data = SyntheticDataset.Create(spec.SyntheticSamples, spec.Seed);
+        using var trainer = new InProcessTrainer(spec, data);
+        using var reference = new ReferenceModel(spec, trainer);
+
+        var order = new BatchOrder(data.Train.Count, spec.BatchSize, spec.Seed, epoch: 0);
+        for (var s = 0; s < Steps; s++)
+        {
+            var loss = Assert.Single(trainer.TrainStep(s, data.Train, order.Batch(s)).Losses).Loss;
+            Assert.Equal(reference.TrainStep(data.Train, order.Batch(s)), loss, Tolerance);
+        }
+
+        AssertSameWeights(reference.Parameters, LayerWeights(trainer));
+    }
+
     /// <summary>
     /// A 3-layer MLP on synthetic data. 150 samples in batches of 32 make exactly 5 steps, the last one of 22 samples,
     /// so the smaller final batch is covered too.
@@ -111,17 +132,17 @@ public sealed class LayerwiseBackpropEquivalenceTests
     private static void AssertSameWeights(IReadOnlyList<Parameter> expected, IReadOnlyList<Parameter> actual)
     {
         Assert.Equal(expected.Count, actual.Count);
+        using var scope = NewDisposeScope();
         for (var i = 0; i < expected.Count; i++)
         {
             Assert.Equal(expected[i].shape, actual[i].shape);
-            using var difference = (expected[i] - actual[i]).abs().max();
-            var max = difference.item<float>();
+            var max = (expected[i] - actual[i]).abs().max().item<float>();
             Assert.True(max < Tolerance, $"parameter {i} [{string.Join("x", expected[i].shape)}] differs by up to {max}");
         }
     }
 
     /// <summary>
-    /// The ordinary way: one Sequential of Linear/ReLU, one optimizer over all parameters, one backward per step. It is
+    /// The ordinary way: one Sequential of Linear/Conv2d/ReLU/MaxPool2d, one optimizer over all parameters, one backward per step. It is
     /// written here from TorchSharp primitives, independent of the project's Block, Classification and LayerOptimizer.
     /// </summary>
     private sealed class ReferenceModel : IDisposable
@@ -134,11 +155,26 @@ public sealed class LayerwiseBackpropEquivalenceTests
             var modules = new List<(string, nn.Module<Tensor, Tensor>)>();
             foreach (var layer in startFrom.Layers)
             {
-                var layerSpec = layer.Context.Layer;
-                modules.Add(($"linear{layer.Index}", nn.Linear(layerSpec.InputFeatures, layerSpec.OutputFeatures, hasBias: spec.Bias)));
-                if (layerSpec.Activation == "relu")
+                var l = layer.Context.Layer;
+                if (l.Kind == LayerKind.Conv)
                 {
-                    modules.Add(($"relu{layer.Index}", nn.ReLU()));
+                    modules.Add(($"conv{l.Index}", nn.Conv2d(l.InputShape[0], l.OutputShape[0], l.Kernel, stride: l.Stride, padding: l.Padding, bias: spec.Bias)));
+                }
+                else
+                {
+                    if (l.InputShape.Length > 1)
+                    {
+                        modules.Add(($"flatten{l.Index}", nn.Flatten()));
+                    }
+                    modules.Add(($"linear{l.Index}", nn.Linear(l.InputFeatures, l.OutputFeatures, hasBias: spec.Bias)));
+                }
+                if (l.Activation == "relu")
+                {
+                    modules.Add(($"relu{l.Index}", nn.ReLU()));
+                }
+                if (l.Kind == LayerKind.Conv && l.Pool > 1)
+                {
+                    modules.Add(($"pool{l.Index}", nn.MaxPool2d(l.Pool)));
                 }
             }
             _model = nn.Sequential(modules);
@@ -169,7 +205,7 @@ public sealed class LayerwiseBackpropEquivalenceTests
             data.CopyBatch(indices, images, labels);
 
             using var scope = NewDisposeScope();
-            var x = tensor(images, [indices.Length, data.SampleSize]);
+            var x = tensor(images, data.BatchShape(indices.Length));
             var y = tensor(labels);
             _optimizer.zero_grad();
             var loss = nn.functional.cross_entropy(_model.forward(x), y);
