@@ -14,6 +14,8 @@ public static class JobSpecReader
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         WriteIndented = true,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // Without this "jobId": null reaches the validator as a null string and fails there with a NullReferenceException.
+        RespectNullableAnnotations = true,
     };
 
     public static JobSpec FromFile(string path)

@@ -33,7 +33,8 @@ public static class RuleCatalog
     {
         foreach (var layer in chain)
         {
-            if (!Factories.ContainsKey(layer.Rule))
+            // A JSON array may hold null even though the type says it cannot; Dictionary would throw on the null key.
+            if (layer.Rule is null || !Factories.ContainsKey(layer.Rule))
             {
                 throw new JobSpecException("rules", $"layer {layer.Index}: rule '{layer.Rule}' is unknown; expected one of {string.Join(", ", Names)}");
             }

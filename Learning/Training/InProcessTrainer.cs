@@ -83,7 +83,12 @@ public sealed class InProcessTrainer : IDisposable
         for (var s = 0; s < order.StepCount && (maxSamples == 0 || tally.Count < maxSamples); s++)
         {
             using var scope = NewDisposeScope();
-            var (images, labels) = Batch(data, order.Batch(s));
+            var indices = order.Batch(s);
+            if (maxSamples > 0)
+            {
+                indices = indices[..Math.Min(indices.Length, maxSamples - tally.Count)];
+            }
+            var (images, labels) = Batch(data, indices);
             var report = _chain.Run(new ForwardBatch(-1 - s, Phase.Eval, images, labels, images));
             tally += report.Eval ?? throw new InvalidOperationException("the top layer reported no evaluation tally");
         }
