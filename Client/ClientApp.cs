@@ -20,6 +20,8 @@ public static class ClientApp
           status    show a job's status            status <job-id> --cluster ADDR
           watch     follow a job until it ends      watch <job-id> --cluster ADDR
           cancel    cancel a job                   cancel <job-id> --cluster ADDR
+          bench     samples/s in process and on an embedded silo, same spec, one run
+                    (train options, plus --steps N [300] --warmup N [50]; --rules a,b benches each rule in turn)
 
         train options (defaults in brackets; see docs/usage.md):
           --spec FILE            job spec as JSON (options below override it)
@@ -66,6 +68,7 @@ public static class ClientApp
             {
                 "train" => await TrainCommand.RunAsync(args, cancel.Token),
                 "jobs" or "status" or "watch" or "cancel" => await JobCommands.RunAsync(args, cancel.Token),
+                "bench" => await BenchCommand.RunAsync(args, cancel.Token),
                 _ => throw new UsageException($"unknown command '{args.Command}'"),
             };
         }

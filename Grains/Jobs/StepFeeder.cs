@@ -37,7 +37,12 @@ public sealed class StepFeeder(JobSpec spec, LayerSpec[] chain, ILayerGrain[] la
         var tally = new EvalTally(0, 0, 0);
         for (var b = 0; b < batches; b++)
         {
-            var (images, labels) = Payloads(data, order.Batch(b).ToArray());
+            var indices = order.Batch(b);
+            if (maxSamples > 0)
+            {
+                indices = indices[..Math.Min(indices.Length, maxSamples - b * spec.BatchSize)];
+            }
+            var (images, labels) = Payloads(data, indices.ToArray());
             var signal = new ForwardSignal(spec.JobId, atStep, Phase.Eval, images, labels, _sendInput ? images : null);
             foreach (var report in await window.Start(() => layers[0].Forward(signal)))
             {
