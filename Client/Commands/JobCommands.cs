@@ -63,7 +63,7 @@ public static class JobCommands
         Console.Out.WriteLine($"job {s.JobId}: {s.State}, epoch {s.Epoch}/{s.Spec?.Epochs}, step {s.StepInEpoch}/{s.StepsPerEpoch}, {s.SamplesPerSecond:N0} samples/s");
         foreach (var l in s.Layers)
         {
-            Console.Out.WriteLine($"  layer {l.Index}: {l.Description} on {l.Silo}/{l.Device}  last loss {l.LastLoss:0.0000}");
+            Console.Out.WriteLine($"  {l.Description} on {l.Silo}/{l.Device}" + (float.IsNaN(l.LastLoss) ? "" : $"  last loss {l.LastLoss:0.0000}"));
         }
         foreach (var h in s.History)
         {

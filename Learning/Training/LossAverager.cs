@@ -8,7 +8,7 @@ public sealed class LossAverager(int layers)
     private readonly double[] _sums = new double[layers];
     private readonly int[] _counts = new int[layers];
 
-    public float[] Latest { get; } = new float[layers];
+    public float[] Latest { get; } = Enumerable.Repeat(float.NaN, layers).ToArray();
 
     public void Add(IEnumerable<LayerLoss> losses)
     {
