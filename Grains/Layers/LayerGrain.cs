@@ -11,12 +11,14 @@ namespace Countercurrent.Grains.Layers;
 
 /// <summary>
 /// One layer of one job: a thin adapter over Learning's <see cref="Layer"/>. A signal is converted to tensors, handled
-/// by the rule and converted back in one synchronous block inside a dispose scope; only then are the resulting signals
-/// sent on, and the call returns when everything they set off is done.
+/// by the rule and converted back in one synchronous work item inside a dispose scope, on the layer's own
+/// <see cref="TensorThread"/>; only then are the resulting signals sent on, and the call returns when everything they
+/// set off is done.
 /// <para>
 /// Reentrant, because a layer must take the feedback of step s (and the forward of step s+1) while its own call for
-/// step s is still waiting on the layers above. Safe because every tensor operation happens between awaits (a grain
-/// runs one turn at a time even when reentrant), and all per-step state lives in the rule's stashes keyed by step.
+/// step s is still waiting on the layers above. Safe because every tensor operation happens inside a work item on the
+/// layer's single tensor thread, which runs them one at a time in order, and all per-step state lives in the rule's
+/// stashes keyed by step; grain fields change only between awaits (a grain runs one turn at a time even when reentrant).
 /// Layers only call their neighbours and never the job, so calls cannot wait on each other in a cycle.
 /// </para>
 /// </summary>
@@ -24,6 +26,7 @@ namespace Countercurrent.Grains.Layers;
 public sealed class LayerGrain(ILocalSiloDetails silo, ILogger<LayerGrain> logger) : Grain, ILayerGrain
 {
     private Layer? _layer;
+    private TensorThread? _thread;
     private LayerSetup? _setup;
     private Device _device = CPU;
     private ILayerGrain? _above;
@@ -33,58 +36,71 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ILogger<LayerGrain> logge
 
     private int Index => _setup?.Index ?? -1;
 
-    public Task<LayerPlacementInfo> Configure(LayerSetup setup)
+    public async Task<LayerPlacementInfo> Configure(LayerSetup setup)
     {
         if (_setup is null || !_setup.Equals(setup))
         {
-            _layer?.Dispose();
+            var jobId = setup.Spec.JobId;
+            _thread ??= new TensorThread($"layer {LayerKey.For(jobId, setup.Index)}");
+            var previous = _layer;
             _setup = setup;
             _device = DeviceName.ToDevice(setup.Device);
-            _layer = new Layer(new LayerContext(setup.Spec, setup.Chain, setup.Index, _device));
-            var jobId = setup.Spec.JobId;
+            var device = _device;
+            _layer = await _thread.Run(() =>
+            {
+                previous?.Dispose();
+                return new Layer(new LayerContext(setup.Spec, setup.Chain, setup.Index, device));
+            });
             _above = setup.IsTop ? null : GrainFactory.GetGrain<ILayerGrain>(LayerKey.For(jobId, setup.Index + 1));
             _below = setup.Index == 0 ? null : GrainFactory.GetGrain<ILayerGrain>(LayerKey.For(jobId, setup.Index - 1));
             _allBelow = Enumerable.Range(0, setup.Index).Select(i => GrainFactory.GetGrain<ILayerGrain>(LayerKey.For(jobId, i))).ToArray();
             logger.LogInformation("{Layer} of job {Job} on {Silo}/{Device}", setup.Layer, jobId, silo.Name, setup.Device);
         }
-        return Task.FromResult(Describe());
+        return Describe();
     }
 
-    public Task<StepReport> Forward(ForwardSignal signal)
+    public async Task<StepReport> Forward(ForwardSignal signal)
     {
         var layer = Configured(signal.Step);
-        Outgoing outgoing;
-        using (var scope = NewDisposeScope())
+        var index = Index;
+        var device = _device;
+        var outgoing = await _thread!.Run(() =>
         {
-            var batch = SignalConversion.ToBatch(signal, _device, Index);
-            var output = Handle(signal.Step, () => layer.Forward(batch));
-            outgoing = Outgoing.From(signal.JobId, output, Index, signal, batch);
-        }
-        return Send(signal.Step, outgoing);
+            using var scope = NewDisposeScope();
+            var batch = SignalConversion.ToBatch(signal, device, index);
+            var output = Handle(signal.Step, index, () => layer.Forward(batch));
+            return Outgoing.From(signal.JobId, output, index, signal, batch);
+        });
+        return await Send(signal.Step, outgoing);
     }
 
-    public Task<StepReport> Feedback(FeedbackSignal signal)
+    public async Task<StepReport> Feedback(FeedbackSignal signal)
     {
         var layer = Configured(signal.Step);
-        Outgoing outgoing;
-        using (var scope = NewDisposeScope())
+        var index = Index;
+        var device = _device;
+        var outgoing = await _thread!.Run(() =>
         {
-            var batch = SignalConversion.ToBatch(signal, _device, Index);
-            var output = Handle(signal.Step, () => layer.Feedback(batch));
-            outgoing = Outgoing.From(signal.JobId, output, Index, null, null);
-        }
-        return Send(signal.Step, outgoing);
+            using var scope = NewDisposeScope();
+            var batch = SignalConversion.ToBatch(signal, device, index);
+            var output = Handle(signal.Step, index, () => layer.Feedback(batch));
+            return Outgoing.From(signal.JobId, output, index, null, null);
+        });
+        return await Send(signal.Step, outgoing);
     }
 
     public Task<byte[]> SaveState()
     {
         var layer = Configured(-1);
-        using var memory = new MemoryStream();
-        using (var writer = new BinaryWriter(memory))
+        return _thread!.Run(() =>
         {
-            layer.Rule.Save(writer);
-        }
-        return Task.FromResult(memory.ToArray());
+            using var memory = new MemoryStream();
+            using (var writer = new BinaryWriter(memory))
+            {
+                layer.Rule.Save(writer);
+            }
+            return memory.ToArray();
+        });
     }
 
     public Task ArmFault(long step)
@@ -95,28 +111,44 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ILogger<LayerGrain> logge
 
     public Task Release()
     {
-        _layer?.Dispose();
-        _layer = null;
-        _setup = null;
+        Free();
         DeactivateOnIdle();
         return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _layer?.Dispose();
-        _layer = null;
+        Free();
         return Task.CompletedTask;
+    }
+
+    /// <summary>Disposes the layer on its own thread, after any work still queued there, then ends the thread.</summary>
+    private void Free()
+    {
+        if (_thread is null)
+        {
+            return;
+        }
+        var layer = _layer;
+        _ = _thread.Run(() =>
+        {
+            layer?.Dispose();
+            return true;
+        });
+        _thread.Dispose();
+        _thread = null;
+        _layer = null;
+        _setup = null;
     }
 
     private Layer Configured(long step) =>
         _layer ?? throw new LayerFailedException(LayerKey.Parse(this.GetPrimaryKeyString()).Index, step, "the layer is not configured (released, or its silo restarted)");
 
-    private RuleOutput Handle(long step, Func<RuleOutput> handle)
+    private RuleOutput Handle(long step, int index, Func<RuleOutput> handle)
     {
         if (step == _faultStep)
         {
-            throw new LayerFailedException(Index, step, "fault injected for testing");
+            throw new LayerFailedException(index, step, "fault injected for testing");
         }
         try
         {
@@ -129,7 +161,7 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ILogger<LayerGrain> logge
         }
         catch (InvalidPayloadException e)
         {
-            throw new LayerFailedException(Index, step, e.Message);
+            throw new LayerFailedException(index, step, e.Message);
         }
     }
 
