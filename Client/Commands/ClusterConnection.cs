@@ -8,8 +8,9 @@ using Microsoft.Extensions.Logging;
 namespace Countercurrent.Client.Commands;
 
 /// <summary>
-/// A running Orleans client: either connected to a cluster (<c>--cluster host:port[,host:port...]</c>, the silos'
-/// gateways under localhost clustering), or co-hosted with an embedded silo in this process (no --cluster).
+/// A running Orleans client: either connected to a cluster (<c>--cluster redis://host:port</c>, or
+/// <c>--cluster host:port[,host:port...]</c> naming the silos' gateways), or co-hosted with an embedded silo in this
+/// process (no --cluster).
 /// </summary>
 public sealed class ClusterConnection : IAsyncDisposable
 {
@@ -47,10 +48,15 @@ public sealed class ClusterConnection : IAsyncDisposable
         return new ClusterConnection(host, "embedded silo");
     }
 
-    /// <summary>Connects to the gateways of a running cluster.</summary>
+    /// <summary>
+    /// Connects to a running cluster: <c>redis://host:port</c> finds the gateways in the cluster's Redis membership
+    /// table; <c>host:port[,host:port...]</c> names the gateways directly (localhost clustering).
+    /// </summary>
     public static async Task<ClusterConnection> Connect(string address, CancellationToken cancel)
     {
-        var gateways = ParseGateways(address);
+        const string redisScheme = "redis://";
+        var redis = address.StartsWith(redisScheme, StringComparison.OrdinalIgnoreCase) ? address[redisScheme.Length..].TrimEnd('/') : null;
+        var gateways = redis is null ? ParseGateways(address) : [];
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         QuietLogging(builder);
         builder.UseOrleansClient(client =>
@@ -60,7 +66,14 @@ public sealed class ClusterConnection : IAsyncDisposable
                 o.ClusterId = "countercurrent";
                 o.ServiceId = "countercurrent";
             });
-            client.UseStaticClustering(gateways);
+            if (redis is not null)
+            {
+                client.UseRedisClustering(redis);
+            }
+            else
+            {
+                client.UseStaticClustering(gateways);
+            }
         });
         var host = builder.Build();
         try

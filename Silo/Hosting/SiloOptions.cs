@@ -1,23 +1,33 @@
 namespace Countercurrent.Silo.Hosting;
 
 /// <summary>
-/// How a silo joins its cluster and what it offers, from configuration section "Silo" (appsettings, environment
-/// variables <c>Silo__Name</c>..., or <c>--Silo:Name=...</c> on the command line).
+/// How a silo joins its cluster and what it offers, from configuration section "Silo" (appsettings.json, environment
+/// variables <c>Silo__Name</c>, or <c>--Silo:Name=...</c> on the command line).
 /// </summary>
 public sealed class SiloOptions
 {
     public const string Section = "Silo";
 
-    /// <summary>Name used to pin layers to this silo; default: the machine name and silo port.</summary>
+    /// <summary>Name used to pin layers to this silo; default: the pod name under Kubernetes, else host name and silo port.</summary>
     public string Name { get; set; } = "";
 
-    /// <summary>localhost (one machine, development) for now.</summary>
+    /// <summary>
+    /// <c>localhost</c>: silos on one machine, the first one (PrimarySiloPort) is the membership authority; development only.
+    /// <c>redis</c>: membership in Redis (<see cref="Redis"/>), for several processes or machines.
+    /// <c>kubernetes</c>: Redis membership plus Orleans' Kubernetes hosting (pod name, IP and cluster ids from the pod).
+    /// </summary>
     public string Clustering { get; set; } = "localhost";
+
+    /// <summary>Redis connection string for redis and kubernetes clustering, e.g. 127.0.0.1:6379.</summary>
+    public string Redis { get; set; } = "127.0.0.1:6379";
+
+    /// <summary>Address other silos and clients reach this silo at (redis clustering); Kubernetes hosting uses the pod IP.</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
     /// <summary>Silo-to-silo port (11111 + k for the k-th silo on one machine).</summary>
     public int SiloPort { get; set; } = 11111;
 
-    /// <summary>Port clients connect to.</summary>
+    /// <summary>Port clients connect to (30000 + k for the k-th silo on one machine).</summary>
     public int GatewayPort { get; set; } = 30000;
 
     /// <summary>localhost clustering: silo port of the primary silo (the first one started).</summary>

@@ -1,3 +1,4 @@
+using System.Net;
 using Countercurrent.Learning.Layers;
 using Microsoft.Extensions.Options;
 
@@ -6,20 +7,29 @@ namespace Countercurrent.Silo.Hosting;
 /// <summary>Refuses silo options that cannot work, naming the setting.</summary>
 public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
 {
+    public static readonly string[] ClusteringKinds = ["localhost", "redis", "kubernetes"];
+
     public ValidateOptionsResult Validate(string? name, SiloOptions options)
     {
         var errors = new List<string>();
-        if (options.Clustering is not "localhost")
+        if (!ClusteringKinds.Contains(options.Clustering))
         {
-            errors.Add($"Silo:Clustering '{options.Clustering}' is unknown; expected localhost");
+            errors.Add($"Silo:Clustering '{options.Clustering}' is unknown; expected one of {string.Join(", ", ClusteringKinds)}");
         }
-        if (options.SiloPort is <= 0 or > 65535)
+        if (options.Clustering is "redis" or "kubernetes" && string.IsNullOrWhiteSpace(options.Redis))
         {
-            errors.Add($"Silo:SiloPort {options.SiloPort} is not a port");
+            errors.Add($"Silo:Redis is empty; {options.Clustering} clustering needs a Redis connection string (host:port)");
         }
-        if (options.GatewayPort is <= 0 or > 65535)
+        if (options.Clustering == "redis" && !IPAddress.TryParse(options.AdvertisedAddress, out _))
         {
-            errors.Add($"Silo:GatewayPort {options.GatewayPort} is not a port");
+            errors.Add($"Silo:AdvertisedAddress '{options.AdvertisedAddress}' is not an IP address");
+        }
+        Port("SiloPort", options.SiloPort);
+        Port("GatewayPort", options.GatewayPort);
+        Port("PrimarySiloPort", options.PrimarySiloPort);
+        if (options.SiloPort == options.GatewayPort)
+        {
+            errors.Add($"Silo:SiloPort and Silo:GatewayPort are both {options.SiloPort}");
         }
         if (options.Devices.Length == 0)
         {
@@ -30,6 +40,18 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         {
             errors.Add($"Silo:TorchThreads {options.TorchThreads} must be 0 (all cores) or positive");
         }
+        if (options.Name.Length > 0 && options.Name.Any(c => char.IsWhiteSpace(c) || c == ','))
+        {
+            errors.Add($"Silo:Name '{options.Name}' may not hold spaces or commas");
+        }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+
+        void Port(string setting, int port)
+        {
+            if (port is <= 0 or > 65535)
+            {
+                errors.Add($"Silo:{setting} {port} is not a port");
+            }
+        }
     }
 }

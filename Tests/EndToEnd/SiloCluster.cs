@@ -1,0 +1,79 @@
+using Countercurrent.Client.Commands;
+
+namespace Countercurrent.Tests.EndToEnd;
+
+/// <summary>Redis plus N silo processes on loopback, and a client connected through Redis; everything is stopped on dispose.</summary>
+public sealed class SiloCluster : IAsyncDisposable
+{
+    private readonly List<SiloProcess> _silos = [];
+
+    private SiloCluster(RedisServer redis) => Redis = redis;
+
+    public RedisServer Redis { get; }
+    public IReadOnlyList<SiloProcess> Silos => _silos;
+    public ClusterConnection Connection { get; private set; } = null!;
+    public IClusterClient Client => Connection.Client;
+
+    public static async Task<SiloCluster> Start(params string[] names)
+    {
+        var cluster = new SiloCluster(await RedisServer.Start());
+        try
+        {
+            foreach (var name in names)
+            {
+                cluster._silos.Add(SiloProcess.Start(name, cluster.Redis.ConnectionString));
+            }
+            await Task.WhenAll(cluster._silos.Select(s => FreePort.WaitUntilListening(s.GatewayPort, TimeSpan.FromSeconds(90), $"silo {s.Name}")));
+            cluster.Connection = await ClusterConnection.Connect($"redis://{cluster.Redis.ConnectionString}", TestContext.Current.CancellationToken);
+            await cluster.WaitForActiveSilos(names.Length, TimeSpan.FromSeconds(60));
+            return cluster;
+        }
+        catch (Exception e)
+        {
+            var logs = string.Join("\n", cluster._silos.Select(s => $"--- {s.Name}:\n{s.Process.Tail()}"));
+            await cluster.DisposeAsync();
+            throw new InvalidOperationException($"the silo cluster did not start: {e.Message}\n{logs}", e);
+        }
+    }
+
+    public async Task WaitForActiveSilos(int count, TimeSpan timeout)
+    {
+        var management = Client.GetGrain<IManagementGrain>(0);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var active = await management.GetHosts(onlyActive: true);
+            if (active.Count == count)
+            {
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"waiting for {count} active silos, membership shows {active.Count}");
+            }
+            await Task.Delay(200);
+        }
+    }
+
+    public string Logs() => string.Join("\n", _silos.Select(s => $"--- {s.Name}:\n{s.Process.Tail()}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Connection is not null)
+        {
+            try
+            {
+                await Connection.DisposeAsync();
+            }
+            catch (Exception)
+            {
+                // the silos may already be gone
+            }
+        }
+        foreach (var silo in _silos)
+        {
+            silo.Dispose();
+        }
+        Redis.Dispose();
+    }
+}
