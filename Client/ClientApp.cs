@@ -9,7 +9,7 @@ namespace Countercurrent.Client;
 /// <summary>The `countercurrent` command line: parses, dispatches to a command, maps failures to exit codes.</summary>
 public static class ClientApp
 {
-    private static readonly HashSet<string> Flags = ["in-process", "json", "no-bias", "help"];
+    private static readonly HashSet<string> Flags = ["in-process", "json", "no-bias", "help", "no-embedded"];
 
     public const string Usage = """
         usage: countercurrent <command> [options]
@@ -20,8 +20,9 @@ public static class ClientApp
           status    show a job's status            status <job-id> --cluster ADDR
           watch     follow a job until it ends      watch <job-id> --cluster ADDR
           cancel    cancel a job                   cancel <job-id> --cluster ADDR
-          bench     samples/s in process and on an embedded silo, same spec, one run
-                    (train options, plus --steps N [300] --warmup N [50]; --rules a,b benches each rule in turn)
+          bench     samples/s in process, on an embedded silo and on N local silo processes, same spec, one run
+                    (train options, plus --steps N [300] --warmup N [50]; --rules a,b benches each rule in turn;
+                     --processes 1,2,3 adds runs on that many silo processes; --no-embedded skips the embedded silo)
 
         train options (defaults in brackets; see docs/usage.md):
           --spec FILE            job spec as JSON (options below override it)

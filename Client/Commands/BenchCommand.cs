@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Countercurrent.Client.Processes;
 using Countercurrent.Contracts.Grains;
 using Countercurrent.Contracts.Jobs;
 using Countercurrent.Learning;
@@ -11,8 +12,9 @@ using Countercurrent.Learning.Training;
 namespace Countercurrent.Client.Commands;
 
 /// <summary>
-/// `bench`: the same spec, back to back in one invocation, in process and on an embedded silo, for each rule asked
-/// for. Reports the median samples/s over intervals after a warm-up, the ratio to in-process, and the process RSS.
+/// `bench`: the same spec, back to back in one invocation: in process, on an embedded silo, and on N silo processes
+/// on this machine (--processes 1,2,3; torch threads split between them), for each rule asked for. Reports the median
+/// samples/s over intervals after a warm-up, the ratio to in-process, and the client process's RSS.
 /// </summary>
 public static class BenchCommand
 {
@@ -23,6 +25,10 @@ public static class BenchCommand
         var warmup = args.Int("warmup") ?? 50;
         var threads = args.Int("threads") ?? 0;
         var json = args.Flag("json");
+        var processes = args.String("processes") is { } counts
+            ? counts.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => int.TryParse(c, out var n) && n > 0 ? n : throw new UsageException($"--processes: '{c}' is not a positive count")).ToArray()
+            : [];
+        var embeddedToo = !args.Flag("no-embedded");
         var compared = args.String("rules") is { } list
             ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(r => new[] { r }).ToList()
             : [baseSpec.Rules];
@@ -43,9 +49,19 @@ public static class BenchCommand
             var inProcess = InProcess(spec, data, warmup, cancel);
             rows.Add(inProcess);
             Console.Error.WriteLine(inProcess.Line(inProcess.SamplesPerSecond));
-            await using (var embedded = await ClusterConnection.Embedded(threads, cancel))
+            if (embeddedToo)
             {
-                var row = await OnSilo("embedded", embedded, spec with { JobId = $"bench-{rule}-{Environment.ProcessId}" }, warmup, cancel);
+                await using var embedded = await ClusterConnection.Embedded(threads, cancel);
+                var row = await OnSilo("embedded", embedded, spec with { JobId = $"bench-{Environment.ProcessId}-{rows.Count}" }, warmup, cancel);
+                rows.Add(row);
+                Console.Error.WriteLine(row.Line(inProcess.SamplesPerSecond));
+            }
+            foreach (var count in processes)
+            {
+                // Split the cores so that the silos together use as many torch threads as the in-process run.
+                var each = Math.Max(1, (threads > 0 ? threads : Environment.ProcessorCount) / count);
+                await using var cluster = await LocalSiloCluster.Start(count, each, cancel);
+                var row = await OnSilo($"{count} proc x{each}t", cluster.Connection, spec with { JobId = $"bench-{Environment.ProcessId}-{rows.Count}" }, warmup, cancel);
                 rows.Add(row);
                 Console.Error.WriteLine(row.Line(inProcess.SamplesPerSecond));
             }
@@ -64,12 +80,12 @@ public static class BenchCommand
         }
         else
         {
-            Console.Out.WriteLine($"{"mode",-12} {"rule",-10} {"samples/s",10} {"ratio",7} {"intervals",9} {"RSS MiB",8}");
+            Console.Out.WriteLine($"{"mode",-14} {"rule",-10} {"samples/s",10} {"ratio",7} {"intervals",9} {"RSS MiB",8}");
             foreach (var r in rows)
             {
                 var baseline = rows.First(x => x.Rule == r.Rule && x.Mode == "in-process").SamplesPerSecond;
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Mode,-12} {r.Rule,-10} {r.SamplesPerSecond,10:N0} {r.SamplesPerSecond / baseline,7:0.00} {r.Intervals,9} {r.RssMiB,8:N0}"));
+                    $"{r.Mode,-14} {r.Rule,-10} {r.SamplesPerSecond,10:N0} {r.SamplesPerSecond / baseline,7:0.00} {r.Intervals,9} {r.RssMiB,8:N0}"));
             }
         }
         return ExitCodes.Success;

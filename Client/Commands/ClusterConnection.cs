@@ -32,8 +32,8 @@ public sealed class ClusterConnection : IAsyncDisposable
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         QuietLogging(builder);
-        var siloPort = FreePort();
-        var gatewayPort = FreePort();
+        var siloPort = Processes.FreePort.Next();
+        var gatewayPort = Processes.FreePort.Next();
         builder.AddCountercurrentSilo(o =>
         {
             o.Name = "embedded";
@@ -52,7 +52,7 @@ public sealed class ClusterConnection : IAsyncDisposable
     /// Connects to a running cluster: <c>redis://host:port</c> finds the gateways in the cluster's Redis membership
     /// table; <c>host:port[,host:port...]</c> names the gateways directly (localhost clustering).
     /// </summary>
-    public static async Task<ClusterConnection> Connect(string address, CancellationToken cancel)
+    public static async Task<ClusterConnection> Connect(string address, CancellationToken cancel, string clusterId = "countercurrent")
     {
         const string redisScheme = "redis://";
         var redis = address.StartsWith(redisScheme, StringComparison.OrdinalIgnoreCase) ? address[redisScheme.Length..].TrimEnd('/') : null;
@@ -63,7 +63,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         {
             client.Configure<Orleans.Configuration.ClusterOptions>(o =>
             {
-                o.ClusterId = "countercurrent";
+                o.ClusterId = clusterId;
                 o.ServiceId = "countercurrent";
             });
             if (redis is not null)
@@ -119,12 +119,6 @@ public sealed class ClusterConnection : IAsyncDisposable
         builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

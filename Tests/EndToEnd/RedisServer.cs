@@ -1,3 +1,5 @@
+using Countercurrent.Client.Processes;
+
 namespace Countercurrent.Tests.EndToEnd;
 
 /// <summary>A throw-away redis-server on a free loopback port, with no persistence; stopped when disposed.</summary>

@@ -1,4 +1,5 @@
 using Countercurrent.Client.Commands;
+using Countercurrent.Client.Processes;
 
 namespace Countercurrent.Tests.EndToEnd;
 

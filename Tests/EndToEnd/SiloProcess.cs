@@ -1,3 +1,5 @@
+using Countercurrent.Client.Processes;
+
 namespace Countercurrent.Tests.EndToEnd;
 
 /// <summary>The real Silo program, started as its own process on loopback with Redis membership.</summary>

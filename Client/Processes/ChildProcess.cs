@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Countercurrent.Tests.EndToEnd;
+namespace Countercurrent.Client.Processes;
 
 /// <summary>
-/// A process the tests started: its output is kept for failure messages, and it is killed (with its children) when
-/// disposed, also when the test failed.
+/// A process started by the client (bench) or the tests (silo processes, redis-server): its output is kept for
+/// error messages, and it is killed with its children when disposed, also after a failure.
 /// </summary>
 public sealed class ChildProcess : IDisposable
 {

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Countercurrent.Tests.EndToEnd;
+namespace Countercurrent.Client.Processes;
 
 /// <summary>A loopback TCP port nobody listens on right now.</summary>
 public static class FreePort

@@ -1,0 +1,80 @@
+using Countercurrent.Client.Commands;
+
+namespace Countercurrent.Client.Processes;
+
+/// <summary>
+/// N real silo processes on this machine (localhost clustering, the first one is the membership authority), each
+/// with its share of the cores as torch threads, and a client connected to their gateways. For `bench`.
+/// </summary>
+public sealed class LocalSiloCluster : IAsyncDisposable
+{
+    private readonly List<ChildProcess> _silos = [];
+
+    private LocalSiloCluster()
+    {
+    }
+
+    public ClusterConnection Connection { get; private set; } = null!;
+
+    public static async Task<LocalSiloCluster> Start(int count, int torchThreadsEach, CancellationToken cancel)
+    {
+        var cluster = new LocalSiloCluster();
+        var dll = Path.Combine(AppContext.BaseDirectory, "Countercurrent.Silo.dll");
+        var clusterId = $"bench-{Environment.ProcessId}-{count}";
+        var siloPorts = Enumerable.Range(0, count).Select(_ => FreePort.Next()).ToArray();
+        var gatewayPorts = Enumerable.Range(0, count).Select(_ => FreePort.Next()).ToArray();
+        try
+        {
+            for (var k = 0; k < count; k++)
+            {
+                cluster._silos.Add(new ChildProcess($"silo-{k + 1}", "dotnet",
+                [
+                    dll,
+                    $"--Silo:Name=silo-{k + 1}",
+                    "--Silo:Clustering=localhost",
+                    $"--Silo:SiloPort={siloPorts[k]}",
+                    $"--Silo:GatewayPort={gatewayPorts[k]}",
+                    $"--Silo:PrimarySiloPort={siloPorts[0]}",
+                    $"--Silo:TorchThreads={torchThreadsEach}",
+                    $"--Silo:ClusterId={clusterId}",
+                    "--Logging:LogLevel:Default=Warning",
+                ]));
+            }
+            cluster.Connection = await ClusterConnection.Connect(string.Join(",", gatewayPorts.Select(p => $"127.0.0.1:{p}")), cancel, clusterId);
+            await cluster.WaitForSilos(count, TimeSpan.FromSeconds(90), cancel);
+            return cluster;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var logs = string.Join("\n", cluster._silos.Select(s => $"--- {s.Name}:\n{s.Tail(10)}"));
+            await cluster.DisposeAsync();
+            throw new ClusterUnavailableException($"{count} local silo processes did not form a cluster: {e.Message}\n{logs}");
+        }
+    }
+
+    private async Task WaitForSilos(int count, TimeSpan timeout, CancellationToken cancel)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var management = Connection.Client.GetGrain<IManagementGrain>(0);
+        while ((await management.GetHosts(onlyActive: true)).Count < count)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"fewer than {count} silos joined within {timeout.TotalSeconds:0} s");
+            }
+            await Task.Delay(200, cancel);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Connection is not null)
+        {
+            await Connection.DisposeAsync();
+        }
+        foreach (var silo in _silos)
+        {
+            silo.Dispose();
+        }
+    }
+}
