@@ -37,6 +37,7 @@ public static class ClientApp
           --batch-size N [128]   --epochs N [2]   --seed N [1]   --steps-in-flight N [1]
           --max-steps N          limit training steps per epoch (0: all)   --max-eval N  limit test samples
           --job-id ID            name the job (default: generated)
+          --trace-every N        trace one training step in N (0: none) [100]
           --threads N            torch threads in this process [all cores]
           --json                 print one JSON object at the end (progress goes to stderr)
         """;

@@ -61,6 +61,7 @@ public static class JobSpecReader
             MaxStepsPerEpoch = args.Int("max-steps") ?? spec.MaxStepsPerEpoch,
             MaxEvalSamples = args.Int("max-eval") ?? spec.MaxEvalSamples,
             SyntheticSamples = args.Int("synthetic-samples") ?? spec.SyntheticSamples,
+            TraceEvery = args.Int("trace-every") ?? spec.TraceEvery,
         };
     }
 }

@@ -59,6 +59,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         var gateways = redis is null ? ParseGateways(address) : [];
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         QuietLogging(builder);
+        builder.AddCountercurrentTelemetry("countercurrent-client");
         builder.UseOrleansClient(client =>
         {
             client.Configure<Orleans.Configuration.ClusterOptions>(o =>
@@ -66,6 +67,7 @@ public sealed class ClusterConnection : IAsyncDisposable
                 o.ClusterId = clusterId;
                 o.ServiceId = "countercurrent";
             });
+            client.AddActivityPropagation();
             if (redis is not null)
             {
                 client.UseRedisClustering(redis);

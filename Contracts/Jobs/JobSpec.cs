@@ -65,4 +65,7 @@ public sealed record JobSpec
 
     /// <summary>Limit on test samples evaluated after each epoch (0: the whole test set).</summary>
     [Id(20)] public int MaxEvalSamples { get; init; }
+
+    /// <summary>Trace one training step in this many (0: none): that step becomes one trace with a span per layer's forward, feedback and update.</summary>
+    [Id(30)] public int TraceEvery { get; init; } = 100;
 }

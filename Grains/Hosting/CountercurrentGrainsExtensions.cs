@@ -18,6 +18,8 @@ public static class CountercurrentGrainsExtensions
             [SiloMetadataKeys.Cores] = cores.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = name);
+        // Carries W3C trace context through grain calls, so a traced step's spans nest across silos.
+        silo.AddActivityPropagation();
         silo.AddMemoryGrainStorage(JobGrain.StorageName);
         silo.Services.AddSingleton<DatasetCache>();
         silo.Services.AddSingleton<ClusterDirectory>();

@@ -8,6 +8,7 @@ using Countercurrent.Grains.Placement;
 using Countercurrent.Learning.Data;
 using Countercurrent.Learning.Models;
 using Countercurrent.Learning.Rules;
+using Countercurrent.Learning.Telemetry;
 using Countercurrent.Learning.Training;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
@@ -119,6 +120,8 @@ public sealed class JobGrain(
 
     private async Task Train(JobSpec spec, LayerSpec[] chain, DatasetPair data)
     {
+        // Started inside the Start call: without this every step would join that call's trace.
+        Activity.Current = null;
         var layers = Enumerable.Range(0, chain.Length).Select(i => GrainFactory.GetGrain<ILayerGrain>(LayerKey.For(spec.JobId, i))).ToArray();
         var steps = new StepFeeder(spec, chain, layers);
         var losses = new LossAverager(chain.Length);
@@ -152,6 +155,7 @@ public sealed class JobGrain(
                 var seconds = clock.Elapsed.TotalSeconds;
                 var eval = await steps.Evaluate(data.Test, spec.MaxEvalSamples, Status.StepsDone);
                 var result = new EpochResult(epoch + 1, losses.Means(), (double)eval.Correct / eval.Count, eval.LossSum / eval.Count, samples / seconds, seconds);
+                CountercurrentTelemetry.SamplesPerSecond.Record(result.SamplesPerSecond, new KeyValuePair<string, object?>(CountercurrentTelemetry.Tags.Job, spec.JobId));
                 Status = Status with { Epoch = epoch + 1, StepInEpoch = 0, History = [.. Status.History, result], StepsInFlight = 0 };
                 await state.WriteStateAsync();
                 logger.LogInformation("job {Job} epoch {Epoch}: test accuracy {Accuracy:0.0000}, {Rate:N0} samples/s", spec.JobId, epoch + 1, result.TestAccuracy, result.SamplesPerSecond);
@@ -169,6 +173,12 @@ public sealed class JobGrain(
     private void Record(StepReport report, LossAverager losses, int epoch, long samples, Stopwatch clock, int inFlight)
     {
         losses.Add(report.Losses);
+        foreach (var (layer, loss) in report.Losses)
+        {
+            CountercurrentTelemetry.LayerLoss.Record(loss,
+                new KeyValuePair<string, object?>(CountercurrentTelemetry.Tags.Job, Status.JobId),
+                new KeyValuePair<string, object?>(CountercurrentTelemetry.Tags.Layer, layer));
+        }
         var latest = losses.Latest;
         Status = Status with
         {

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using Countercurrent.Contracts.Jobs;
 using Countercurrent.Contracts.Signals;
 using Countercurrent.Contracts.Grains;
 using Countercurrent.Learning.Data;
 using Countercurrent.Learning.Rules;
+using Countercurrent.Learning.Telemetry;
 
 namespace Countercurrent.Grains.Jobs;
 
@@ -16,16 +18,40 @@ public sealed class StepFeeder(JobSpec spec, LayerSpec[] chain, ILayerGrain[] la
     private readonly bool _targetsAtTop = StepStart.NeedsTargets(chain[^1].Rule);
     private readonly bool _sendInput = RuleCatalog.NeedsRawInput(chain);
 
-    public Task<StepReport> Train(long step, Dataset data, int[] indices)
+    /// <summary>
+    /// Runs one training step through the layers. One step in <c>TraceEvery</c> is traced: it starts a "step" span
+    /// whose context travels with the calls, so every layer's spans join the same trace.
+    /// </summary>
+    public async Task<StepReport> Train(long step, Dataset data, int[] indices)
     {
-        var (images, labels) = Payloads(data, indices);
-        var forward = layers[0].Forward(new ForwardSignal(spec.JobId, step, Phase.Train, images, labels, _sendInput ? images : null));
-        if (!_targetsAtTop)
+        var tags = new TagList { { CountercurrentTelemetry.Tags.Job, spec.JobId } };
+        Activity.Current = null; // each traced step is a trace of its own (this flow's change does not reach the caller)
+        using var span = spec.TraceEvery > 0 && step % spec.TraceEvery == 0
+            ? CountercurrentTelemetry.Source.StartActivity("step")
+            : null;
+        span?.SetTag(CountercurrentTelemetry.Tags.Job, spec.JobId).SetTag(CountercurrentTelemetry.Tags.Step, step);
+        var started = Stopwatch.GetTimestamp();
+        CountercurrentTelemetry.StepsInFlight.Add(1, tags);
+        try
         {
-            return forward;
+            var (images, labels) = Payloads(data, indices);
+            var forward = layers[0].Forward(new ForwardSignal(spec.JobId, step, Phase.Train, images, labels, _sendInput ? images : null));
+            var report = _targetsAtTop
+                ? StepReport.Merge(step, await Task.WhenAll(forward, layers[^1].Feedback(new FeedbackSignal(spec.JobId, step, FeedbackKind.Targets, labels, chain.Length))))
+                : await forward;
+            CountercurrentTelemetry.SamplesTrained.Add(indices.Length, tags);
+            CountercurrentTelemetry.StepDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
+            return report;
         }
-        var targets = layers[^1].Feedback(new FeedbackSignal(spec.JobId, step, FeedbackKind.Targets, labels, chain.Length));
-        return Both(step, forward, targets);
+        catch (Exception e)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw;
+        }
+        finally
+        {
+            CountercurrentTelemetry.StepsInFlight.Add(-1, tags);
+        }
     }
 
     /// <summary>Accuracy and loss on (the first <paramref name="maxSamples"/> of) a dataset, StepsInFlight batches at a time.</summary>
@@ -63,6 +89,4 @@ public sealed class StepFeeder(JobSpec spec, LayerSpec[] chain, ILayerGrain[] la
                 new TensorPayload([indices.Length], TensorElementType.Int64, labels));
     }
 
-    private static async Task<StepReport> Both(long step, Task<StepReport> forward, Task<StepReport> feedback) =>
-        StepReport.Merge(step, await Task.WhenAll(forward, feedback));
 }

@@ -1,7 +1,9 @@
 using Countercurrent.Contracts.Grains;
 using Countercurrent.Contracts.Signals;
 using Countercurrent.Learning.Layers;
+using System.Diagnostics;
 using Countercurrent.Learning.Rules;
+using Countercurrent.Learning.Telemetry;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.Runtime;
@@ -64,13 +66,21 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ILogger<LayerGrain> logge
         var layer = Configured(signal.Step);
         var index = Index;
         var device = _device;
-        var outgoing = await _thread!.Run(() =>
+        var jobId = _setup!.Spec.JobId;
+        Outgoing outgoing;
+        using (var span = StartSpan("forward", signal.Step, signal.Phase))
         {
-            using var scope = NewDisposeScope();
-            var batch = SignalConversion.ToBatch(signal, device, index);
-            var output = Handle(signal.Step, index, () => layer.Forward(batch));
-            return Outgoing.From(signal.JobId, output, index, signal, batch);
-        });
+            outgoing = await _thread!.Run(() =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var scope = NewDisposeScope();
+                var batch = SignalConversion.ToBatch(signal, device, index);
+                var output = Handle(signal.Step, index, () => layer.Forward(batch));
+                var result = Outgoing.From(signal.JobId, output, index, signal, batch);
+                RecordWork(jobId, index, started, "forward", result.Bytes(index));
+                return result;
+            });
+        }
         return await Send(signal.Step, outgoing);
     }
 
@@ -79,14 +89,54 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ILogger<LayerGrain> logge
         var layer = Configured(signal.Step);
         var index = Index;
         var device = _device;
-        var outgoing = await _thread!.Run(() =>
+        var jobId = _setup!.Spec.JobId;
+        Outgoing outgoing;
+        using (var span = StartSpan("feedback", signal.Step, Phase.Train))
         {
-            using var scope = NewDisposeScope();
-            var batch = SignalConversion.ToBatch(signal, device, index);
-            var output = Handle(signal.Step, index, () => layer.Feedback(batch));
-            return Outgoing.From(signal.JobId, output, index, null, null);
-        });
+            outgoing = await _thread!.Run(() =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var scope = NewDisposeScope();
+                var batch = SignalConversion.ToBatch(signal, device, index);
+                var output = Handle(signal.Step, index, () => layer.Feedback(batch));
+                var result = Outgoing.From(signal.JobId, output, index, null, null);
+                RecordWork(jobId, index, started, "feedback", result.Bytes(index));
+                return result;
+            });
+        }
         return await Send(signal.Step, outgoing);
+    }
+
+    /// <summary>A span for this layer's handling of a signal, when the step is traced (null otherwise: no cost beyond a check).</summary>
+    private Activity? StartSpan(string name, long step, Phase phase)
+    {
+        var span = CountercurrentTelemetry.Source.StartActivity(name);
+        if (span is not null)
+        {
+            span.SetTag(CountercurrentTelemetry.Tags.Job, _setup!.Spec.JobId)
+                .SetTag(CountercurrentTelemetry.Tags.Layer, Index)
+                .SetTag(CountercurrentTelemetry.Tags.Step, step)
+                .SetTag(CountercurrentTelemetry.Tags.Phase, phase.ToString())
+                .SetTag(CountercurrentTelemetry.Tags.Rule, _setup.Layer.Rule)
+                .SetTag(CountercurrentTelemetry.Tags.Device, _setup.Device)
+                .SetTag(CountercurrentTelemetry.Tags.Silo, silo.Name);
+        }
+        return span;
+    }
+
+    private static void RecordWork(string jobId, int layer, long started, string kind, long bytes)
+    {
+        var tags = new TagList
+        {
+            { CountercurrentTelemetry.Tags.Job, jobId },
+            { CountercurrentTelemetry.Tags.Layer, layer },
+            { "kind", kind },
+        };
+        CountercurrentTelemetry.LayerDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
+        if (bytes > 0)
+        {
+            CountercurrentTelemetry.BytesSent.Add(bytes, tags);
+        }
     }
 
     public Task<byte[]> SaveState()
@@ -195,6 +245,10 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ILogger<LayerGrain> logge
     /// <summary>The signals a rule's output turns into, converted to payloads while its tensors were alive.</summary>
     private sealed record Outgoing(ForwardSignal? Up, FeedbackSignal? Down, FeedbackSignal? Broadcast, float? Loss, EvalTally? Eval)
     {
+        /// <summary>Payload bytes this layer sends (a broadcast counts once per receiver).</summary>
+        public long Bytes(int receiversBelow) =>
+            (Up?.Activation.Data.LongLength ?? 0) + (Down?.Signal.Data.LongLength ?? 0) + (Broadcast?.Signal.Data.LongLength ?? 0) * receiversBelow;
+
         public static Outgoing From(string jobId, RuleOutput output, int layer, ForwardSignal? received, ForwardBatch? receivedBatch) => new(
             output.Up is null ? null : SignalConversion.ToSignal(jobId, output.Up, received, receivedBatch, layer),
             output.Down is null ? null : SignalConversion.ToSignal(jobId, output.Down, layer),

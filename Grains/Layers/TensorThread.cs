@@ -26,11 +26,13 @@ public sealed class TensorThread : IDisposable
     public Task<T> Run<T>(Func<T> work)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The caller's context flows with the work, so a sampled step's current span parents the spans made inside.
+        var context = ExecutionContext.Capture();
         _work.Add(() =>
         {
             try
             {
-                done.SetResult(work());
+                done.SetResult(context is null ? work() : RunIn(context, work));
             }
             catch (Exception e)
             {
@@ -38,6 +40,13 @@ public sealed class TensorThread : IDisposable
             }
         });
         return done.Task;
+    }
+
+    private static T RunIn<T>(ExecutionContext context, Func<T> work)
+    {
+        T result = default!;
+        ExecutionContext.Run(context, _ => result = work(), null);
+        return result;
     }
 
     private void Loop()

@@ -39,6 +39,7 @@ public static partial class JobSpecValidator
         NotNegative("checkpointEvery", spec.CheckpointEvery);
         NotNegative("maxStepsPerEpoch", spec.MaxStepsPerEpoch);
         NotNegative("maxEvalSamples", spec.MaxEvalSamples);
+        NotNegative("traceEvery", spec.TraceEvery);
         if (spec.Dataset == "synthetic")
         {
             Positive("syntheticSamples", spec.SyntheticSamples);

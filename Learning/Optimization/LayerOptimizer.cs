@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Countercurrent.Learning.Optimization;
 
-/// <summary>One layer's optimizer (SGD with momentum and weight decay, or Adam) with per-layer gradient clipping.</summary>
+/// <summary>One layer's optimizer (SGD with momentum and weight decay, or Adam) with per-layer gradient clipping; each update is an "update" span in a sampled step's trace.</summary>
 public sealed class LayerOptimizer : IDisposable
 {
     private readonly Parameter[] _parameters;
@@ -31,6 +31,7 @@ public sealed class LayerOptimizer : IDisposable
     /// <summary>Clips the gradients (when asked) and applies one update.</summary>
     public void Step()
     {
+        using var span = Telemetry.CountercurrentTelemetry.Source.StartActivity("update");
         if (_clip > 0)
         {
             nn.utils.clip_grad_norm_(_parameters, _clip);

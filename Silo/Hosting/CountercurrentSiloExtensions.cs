@@ -30,6 +30,7 @@ public static class CountercurrentSiloExtensions
         }
         builder.Services.AddSingleton(Options.Create(options));
         TorchRuntime.SetThreads(options.TorchThreads);
+        builder.AddCountercurrentTelemetry("countercurrent-silo");
 
         builder.UseOrleans(silo =>
         {
