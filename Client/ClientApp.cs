@@ -17,7 +17,7 @@ public static class ClientApp
         commands:
           train     train a network (embedded silo by default; --in-process for no Orleans; --cluster ADDR for a cluster)
           jobs      list the jobs of a cluster
-          status    show a job's status            status <job-id> --cluster ADDR
+          status    show a job's status            status <job-id> --cluster ADDR [--plot FILE.png]
           watch     follow a job until it ends      watch <job-id> --cluster ADDR
           cancel    cancel a job                   cancel <job-id> --cluster ADDR
           bench     samples/s in process, on an embedded silo and on N local silo processes, same spec, one run
@@ -40,6 +40,7 @@ public static class ClientApp
           --trace-every N        trace one training step in N (0: none) [100]
           --threads N            torch threads in this process [all cores]
           --json                 print one JSON object at the end (progress goes to stderr)
+          --plot FILE.png        where to write the learning curve [runs/<job-id>/learning-curve.png]
         """;
 
     public static async Task<int> RunAsync(string[] argv)

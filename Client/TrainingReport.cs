@@ -21,8 +21,12 @@ public sealed class TrainingReport(bool json)
             $"epoch {e.Epoch}/{epochs}  loss {losses}  test acc {e.TestAccuracy:0.0000}  test loss {e.TestLoss:0.0000}  {e.SamplesPerSecond:N0} samples/s  {e.Seconds:0.0} s");
     }
 
-    public void Final(string mode, string jobId, JobState state, EpochResult[] history, double samplesPerSecond, double elapsedSeconds, JobFailure? failure = null)
+    public void Final(string mode, string jobId, JobState state, EpochResult[] history, double samplesPerSecond, double elapsedSeconds, JobFailure? failure = null, string? plot = null)
     {
+        if (plot is not null)
+        {
+            Human.WriteLine($"learning curve: {plot}");
+        }
         var accuracy = history.Length > 0 ? history[^1].TestAccuracy : 0;
         if (!json)
         {
@@ -44,6 +48,7 @@ public sealed class TrainingReport(bool json)
             epochs = history.Length,
             elapsedSeconds,
             failure = failure?.ToString(),
+            learningCurve = plot,
             history = history.Select(h => new
             {
                 epoch = h.Epoch,

@@ -1,3 +1,4 @@
+using Countercurrent.Client.Plots;
 using Countercurrent.Contracts.Jobs;
 using Countercurrent.Learning.Data;
 using Countercurrent.Learning.Training;
@@ -7,12 +8,14 @@ namespace Countercurrent.Client.Commands;
 /// <summary>`train --in-process`: the whole chain in this process, no Orleans. The baseline for the other modes.</summary>
 public static class InProcessTraining
 {
-    public static int Run(JobSpec spec, TrainingReport report, CancellationToken cancel)
+    public static int Run(JobSpec spec, TrainingReport report, string plotPath, CancellationToken cancel)
     {
         var data = DatasetCatalog.Load(spec);
         using var trainer = new InProcessTrainer(spec, data);
         var result = trainer.Run(epochDone: e => report.Epoch(e, spec.Epochs), cancel: cancel);
-        report.Final("in-process", spec.JobId, JobState.Completed, result.History, result.SamplesPerSecond, result.ElapsedSeconds);
+        var stepsPerEpoch = new BatchOrder(data.Train.Count, spec.BatchSize, spec.Seed, 0, maxSteps: spec.MaxStepsPerEpoch).StepCount;
+        LearningCurvePlot.Write(plotPath, $"{spec.JobId}: {spec.Model} {string.Join(",", spec.Rules)} (in process)", result.LossCurve, result.History, stepsPerEpoch);
+        report.Final("in-process", spec.JobId, JobState.Completed, result.History, result.SamplesPerSecond, result.ElapsedSeconds, plot: plotPath);
         return ExitCodes.Success;
     }
 }

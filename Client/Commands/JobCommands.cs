@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Countercurrent.Client.Plots;
 using Countercurrent.Contracts.Grains;
 using Countercurrent.Contracts.Jobs;
 
@@ -11,6 +12,7 @@ public static class JobCommands
     {
         var address = args.String("cluster") ?? ClusterConnection.DefaultGateway;
         var json = args.Flag("json");
+        var plot = args.Command == "status" ? args.String("plot") : null;
         if (args.Command != "jobs" && args.Positional.Count != 1)
         {
             throw new UsageException($"'{args.Command}' needs a job id: {args.Command} <job-id> [--cluster ADDR]");
@@ -45,6 +47,11 @@ public static class JobCommands
                 break;
         }
         Print(status, json);
+        if (plot is not null)
+        {
+            LearningCurvePlot.Write(plot, $"{status.JobId}: {status.Spec!.Model} {string.Join(",", status.Spec.Rules)}", status.LossCurve, status.History, status.StepsPerEpoch);
+            Console.Error.WriteLine($"learning curve: {plot}");
+        }
         return status.State switch
         {
             JobState.Failed => ExitCodes.JobFailed,

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Countercurrent.Client.Plots;
 using Countercurrent.Contracts.Grains;
 using Countercurrent.Contracts.Jobs;
 
@@ -7,7 +8,7 @@ namespace Countercurrent.Client.Commands;
 /// <summary>`train` on grains: submits the job to the cluster (or the embedded silo) and follows it to the end.</summary>
 public static class SiloTraining
 {
-    public static async Task<int> Run(ClusterConnection connection, JobSpec spec, TrainingReport report, CancellationToken cancel)
+    public static async Task<int> Run(ClusterConnection connection, JobSpec spec, TrainingReport report, string plotPath, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var job = connection.Client.GetGrain<IJobGrain>(spec.JobId);
@@ -26,7 +27,13 @@ public static class SiloTraining
         }
         var trainSeconds = status.History.Sum(h => h.Seconds);
         var samples = status.History.Sum(h => h.SamplesPerSecond * h.Seconds);
-        report.Final(connection.Description, spec.JobId, status.State, status.History, trainSeconds > 0 ? samples / trainSeconds : 0, clock.Elapsed.TotalSeconds, status.Failure);
+        string? plot = null;
+        if (status.History.Length > 0)
+        {
+            LearningCurvePlot.Write(plotPath, $"{spec.JobId}: {spec.Model} {string.Join(",", spec.Rules)} ({connection.Description})", status.LossCurve, status.History, status.StepsPerEpoch);
+            plot = plotPath;
+        }
+        report.Final(connection.Description, spec.JobId, status.State, status.History, trainSeconds > 0 ? samples / trainSeconds : 0, clock.Elapsed.TotalSeconds, status.Failure, plot);
         return status.State switch
         {
             JobState.Completed => ExitCodes.Success,

@@ -1,4 +1,5 @@
 using Countercurrent.Learning.Models;
+using Countercurrent.Client.Plots;
 using Countercurrent.Learning;
 
 namespace Countercurrent.Client.Commands;
@@ -13,6 +14,7 @@ public static class TrainCommand
         var json = args.Flag("json");
         var threads = args.Int("threads") ?? 0;
         var cluster = args.String("cluster");
+        var plot = args.String("plot");
         args.RefuseUnread();
         if (spec.JobId.Length == 0)
         {
@@ -21,18 +23,19 @@ public static class TrainCommand
         JobSpecValidator.Validate(spec);
         TorchRuntime.SetThreads(threads);
         var report = new TrainingReport(json);
+        plot ??= LearningCurvePlot.DefaultPath(spec.JobId);
         if (inProcess)
         {
-            return InProcessTraining.Run(spec, report, cancel);
+            return InProcessTraining.Run(spec, report, plot, cancel);
         }
         if (cluster is not null)
         {
             await using var connection = await ClusterConnection.Connect(cluster, cancel);
-            return await SiloTraining.Run(connection, spec, report, cancel);
+            return await SiloTraining.Run(connection, spec, report, plot, cancel);
         }
         await using (var embedded = await ClusterConnection.Embedded(threads, cancel))
         {
-            return await SiloTraining.Run(embedded, spec, report, cancel);
+            return await SiloTraining.Run(embedded, spec, report, plot, cancel);
         }
     }
 }

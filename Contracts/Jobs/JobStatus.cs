@@ -19,5 +19,8 @@ public sealed record JobStatus
     [Id(12)] public DateTimeOffset? FinishedAt { get; init; }
     [Id(13)] public int StepsInFlight { get; init; }
 
+    /// <summary>Training loss per layer along the run, about twenty points per epoch: the learning curve.</summary>
+    [Id(14)] public LossPoint[] LossCurve { get; init; } = [];
+
     public bool IsFinished => State is JobState.Completed or JobState.Failed or JobState.Cancelled;
 }

@@ -125,6 +125,7 @@ public sealed class JobGrain(
         var layers = Enumerable.Range(0, chain.Length).Select(i => GrainFactory.GetGrain<ILayerGrain>(LayerKey.For(spec.JobId, i))).ToArray();
         var steps = new StepFeeder(spec, chain, layers);
         var losses = new LossAverager(chain.Length);
+        var curve = new LossCurveRecorder(chain.Length, Status.StepsPerEpoch);
         try
         {
             for (var epoch = Status.Epoch; epoch < spec.Epochs && !_cancelRequested; epoch++)
@@ -141,12 +142,12 @@ public sealed class JobGrain(
                     samples += indices.Length;
                     foreach (var report in await window.Start(() => steps.Train((long)epoch * order.StepCount + s, data.Train, indices)))
                     {
-                        Record(report, losses, epoch, samples, clock, window.Count);
+                        Record(report, losses, curve, epoch, samples, clock, window.Count);
                     }
                 }
                 foreach (var report in await window.Drain())
                 {
-                    Record(report, losses, epoch, samples, clock, window.Count);
+                    Record(report, losses, curve, epoch, samples, clock, window.Count);
                 }
                 if (_cancelRequested)
                 {
@@ -170,9 +171,10 @@ public sealed class JobGrain(
         }
     }
 
-    private void Record(StepReport report, LossAverager losses, int epoch, long samples, Stopwatch clock, int inFlight)
+    private void Record(StepReport report, LossAverager losses, LossCurveRecorder curve, int epoch, long samples, Stopwatch clock, int inFlight)
     {
         losses.Add(report.Losses);
+        var point = curve.Add(Status.StepsDone + 1, report.Losses);
         foreach (var (layer, loss) in report.Losses)
         {
             CountercurrentTelemetry.LayerLoss.Record(loss,
@@ -187,6 +189,7 @@ public sealed class JobGrain(
             StepsDone = Status.StepsDone + 1,
             SamplesPerSecond = samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
             StepsInFlight = inFlight,
+            LossCurve = point is null ? Status.LossCurve : [.. Status.LossCurve, point],
             Layers = report.Losses.Length == 0 ? Status.Layers : Status.Layers.Select((l, i) => l with { LastLoss = latest[i] }).ToArray(),
         };
     }

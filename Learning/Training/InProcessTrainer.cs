@@ -38,9 +38,13 @@ public sealed class InProcessTrainer : IDisposable
         double trainSeconds = 0;
         long trainSamples = 0;
         var losses = new LossAverager(Layers.Count);
+        var curve = new List<LossPoint>();
+        LossCurveRecorder? recorder = null;
+        long stepsDone = 0;
         for (var epoch = 0; epoch < _spec.Epochs; epoch++)
         {
             var order = new BatchOrder(_data.Train.Count, _spec.BatchSize, _spec.Seed, epoch, maxSteps: _spec.MaxStepsPerEpoch);
+            recorder ??= new LossCurveRecorder(Layers.Count, order.StepCount);
             losses.Reset();
             var clock = Stopwatch.StartNew();
             long samples = 0;
@@ -51,6 +55,10 @@ public sealed class InProcessTrainer : IDisposable
                 var report = TrainStep((long)epoch * order.StepCount + s, _data.Train, indices);
                 samples += indices.Length;
                 losses.Add(report.Losses);
+                if (recorder.Add(++stepsDone, report.Losses) is { } point)
+                {
+                    curve.Add(point);
+                }
                 if (progress is not null && (s % 20 == 0 || s == order.StepCount - 1))
                 {
                     progress.Report(new TrainingProgress(epoch + 1, _spec.Epochs, s + 1, order.StepCount, losses.Latest, samples / clock.Elapsed.TotalSeconds));
@@ -64,7 +72,7 @@ public sealed class InProcessTrainer : IDisposable
             history.Add(result);
             epochDone?.Invoke(result);
         }
-        return new TrainingResult([.. history], total.Elapsed.TotalSeconds) { SamplesPerSecond = trainSamples / trainSeconds };
+        return new TrainingResult([.. history], [.. curve], total.Elapsed.TotalSeconds) { SamplesPerSecond = trainSamples / trainSeconds };
     }
 
     /// <summary>One training step on the samples at <paramref name="indices"/>; every tensor it makes is freed before it returns.</summary>

@@ -3,7 +3,7 @@ using Countercurrent.Contracts.Jobs;
 namespace Countercurrent.Learning.Training;
 
 /// <summary>The outcome of a training run: per-epoch history, final test accuracy and training throughput.</summary>
-public sealed record TrainingResult(EpochResult[] History, double ElapsedSeconds)
+public sealed record TrainingResult(EpochResult[] History, LossPoint[] LossCurve, double ElapsedSeconds)
 {
     public double TestAccuracy => History.Length > 0 ? History[^1].TestAccuracy : 0;
 
