@@ -16,4 +16,15 @@ public interface IJobGrain : IGrainWithStringKey
     /// <summary>Stops feeding steps, waits for those in flight and releases the layers.</summary>
     [Alias("Cancel")]
     Task<JobStatus> Cancel();
+
+    /// <summary>
+    /// Makes sure a running job is training: after a whole-cluster restart this activates the job, which restores its
+    /// layers from the last committed checkpoint and goes on. A no-op for a job that is training or finished.
+    /// </summary>
+    [Alias("Resume")]
+    Task<JobStatus> Resume();
+
+    /// <summary>The full state of one layer as of the last committed checkpoint (for export).</summary>
+    [Alias("ExportLayer")]
+    Task<byte[]> ExportLayer(int layer);
 }

@@ -25,6 +25,14 @@ public interface ILayerGrain : IGrainWithStringKey
     [Alias("SaveState")]
     Task<byte[]> SaveState();
 
+    /// <summary>Writes the layer's full state to the checkpoint store under <paramref name="checkpoint"/>.</summary>
+    [Alias("SaveCheckpoint")]
+    Task SaveCheckpoint(long checkpoint);
+
+    /// <summary>Replaces the layer's state (and drops any per-step state) with what it wrote for <paramref name="checkpoint"/>.</summary>
+    [Alias("RestoreCheckpoint")]
+    Task RestoreCheckpoint(long checkpoint);
+
     /// <summary>Makes the layer fail when it handles a signal of this step: for testing failure handling.</summary>
     [Alias("ArmFault")]
     Task ArmFault(long step);

@@ -4,14 +4,18 @@ namespace Countercurrent.Contracts.Grains;
 [GenerateSerializer, Alias("cc.LayerFailedException")]
 public sealed class LayerFailedException : Exception
 {
-    public LayerFailedException(int layer, long step, string reason) : base($"layer {layer} failed at step {step}: {reason}")
+    public LayerFailedException(int layer, long step, string reason, bool stateLost = false) : base($"layer {layer} failed at step {step}: {reason}")
     {
         Layer = layer;
         Step = step;
         Reason = reason;
+        StateLost = stateLost;
     }
 
     [Id(0)] public int Layer { get; }
     [Id(1)] public long Step { get; }
     [Id(2)] public string Reason { get; }
+
+    /// <summary>The layer lost its state (its silo died and it was reactivated elsewhere): the job can recover from a checkpoint.</summary>
+    [Id(3)] public bool StateLost { get; }
 }

@@ -22,5 +22,14 @@ public sealed record JobStatus
     /// <summary>Training loss per layer along the run, about twenty points per epoch: the learning curve.</summary>
     [Id(14)] public LossPoint[] LossCurve { get; init; } = [];
 
+    /// <summary>The last committed checkpoint; training resumes from it after a crash or restart.</summary>
+    [Id(15)] public CheckpointInfo? Checkpoint { get; init; }
+
+    /// <summary>Every recovery from a lost layer, silo or job activation, oldest first.</summary>
+    [Id(16)] public RecoveryRecord[] Recoveries { get; init; } = [];
+
+    /// <summary>The silo the job's coordinator runs on.</summary>
+    [Id(17)] public string JobSilo { get; init; } = "";
+
     public bool IsFinished => State is JobState.Completed or JobState.Failed or JobState.Cancelled;
 }

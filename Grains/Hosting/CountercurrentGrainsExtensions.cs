@@ -1,3 +1,4 @@
+using Countercurrent.Grains.Checkpoints;
 using Countercurrent.Grains.Data;
 using Countercurrent.Grains.Jobs;
 using Countercurrent.Grains.Placement;
@@ -6,7 +7,11 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace Countercurrent.Grains.Hosting;
 
-/// <summary>Registers what the grains need on a silo and advertises the silo's name, devices and cores as silo metadata.</summary>
+/// <summary>
+/// Registers what the grains need on a silo and advertises the silo's name, devices and cores as silo metadata. The
+/// host also registers the grain storage named <see cref="JobGrain.StorageName"/> and an <see cref="ICheckpointStore"/>
+/// (see <see cref="UseFolderCheckpoints"/>).
+/// </summary>
 public static class CountercurrentGrainsExtensions
 {
     public static ISiloBuilder AddCountercurrentGrains(this ISiloBuilder silo, string name, IReadOnlyCollection<string> devices, int cores)
@@ -20,9 +25,15 @@ public static class CountercurrentGrainsExtensions
         silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = name);
         // Carries W3C trace context through grain calls, so a traced step's spans nest across silos.
         silo.AddActivityPropagation();
-        silo.AddMemoryGrainStorage(JobGrain.StorageName);
         silo.Services.AddSingleton<DatasetCache>();
         silo.Services.AddSingleton<ClusterDirectory>();
+        return silo;
+    }
+
+    /// <summary>Checkpoints as files under <paramref name="folder"/> (one machine, or a folder every silo shares).</summary>
+    public static ISiloBuilder UseFolderCheckpoints(this ISiloBuilder silo, string folder)
+    {
+        silo.Services.AddSingleton<ICheckpointStore>(new FolderCheckpointStore(folder));
         return silo;
     }
 }

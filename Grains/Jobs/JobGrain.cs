@@ -2,29 +2,36 @@ using System.Diagnostics;
 using Countercurrent.Contracts.Grains;
 using Countercurrent.Contracts.Jobs;
 using Countercurrent.Contracts.Signals;
+using Countercurrent.Grains.Checkpoints;
 using Countercurrent.Grains.Data;
 using Countercurrent.Grains.Layers;
 using Countercurrent.Grains.Placement;
 using Countercurrent.Learning.Data;
 using Countercurrent.Learning.Models;
-using Countercurrent.Learning.Rules;
 using Countercurrent.Learning.Telemetry;
 using Countercurrent.Learning.Training;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
-using Orleans.Runtime.Placement;
 using Orleans.Runtime;
+using Orleans.Runtime.Placement;
 
 namespace Countercurrent.Grains.Jobs;
 
 /// <summary>
 /// Coordinates one job: validates the spec, places and configures the layers, feeds batches with at most
-/// StepsInFlight steps in the pipeline, evaluates after each epoch and keeps the persisted status. Activations never
-/// pass through here: a step is one call into layer 0 (and, for target-driven rules, one into the top layer) that
-/// returns when every layer has handled the step.
+/// StepsInFlight steps in the pipeline, evaluates after each epoch, takes checkpoints and keeps the persisted status.
+/// Activations never pass through here: a step is one call into layer 0 (and, for target-driven rules, one into the
+/// top layer) that returns when every layer has handled the step.
 /// <para>
-/// Reentrant so that status queries and cancellation are answered while the training loop awaits its steps. Only the
-/// training loop changes training progress; the other methods read a snapshot or set the cancellation flag.
+/// Checkpoints: at the start, every CheckpointEvery steps and after each epoch, with no step in flight, every layer
+/// writes its state under a new id; the id is committed (persisted in the status) only after all wrote. When a layer
+/// loses its state (its silo died) or a call fails because a silo is gone, the job waits for the cluster to settle,
+/// places the layers again, restores every layer from the committed checkpoint, rewinds its position to it and goes
+/// on. When the job's own activation is lost, the next call activates it elsewhere and it resumes the same way.
+/// </para>
+/// <para>
+/// Reentrant so that status queries and cancellation are answered while the training loop awaits. Only the training
+/// loop changes training progress; the other methods read a snapshot or set the cancellation flag.
 /// </para>
 /// </summary>
 [Reentrant]
@@ -32,9 +39,15 @@ public sealed class JobGrain(
     [PersistentState("job", JobGrain.StorageName)] IPersistentState<JobStatus> state,
     DatasetCache datasets,
     ClusterDirectory cluster,
+    ICheckpointStore checkpoints,
+    ILocalSiloDetails silo,
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
     public const string StorageName = "jobs";
+
+    /// <summary>How long a recovery waits for the cluster to settle (a dead silo to be declared dead) before the job fails.</summary>
+    private static readonly TimeSpan RecoveryDeadline = TimeSpan.FromMinutes(3);
+    private const int MaxRecoveries = 10;
 
     private Task? _training;
     private volatile bool _cancelRequested;
@@ -45,52 +58,53 @@ public sealed class JobGrain(
         set => state.State = value;
     }
 
+    private string JobId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Status.State == JobState.Running && Status.Spec is { } spec)
+        {
+            // The previous activation died with its silo (or the whole cluster restarted): go on from the checkpoint.
+            logger.LogWarning("job {Job} was running when its coordinator was lost; resuming from checkpoint {Checkpoint}", JobId, Status.Checkpoint?.Id);
+            _training = Train(spec, JobSpecValidator.Validate(spec), resumeReason: "the job's coordinator was reactivated (its silo died or the cluster restarted)");
+        }
+        return Task.CompletedTask;
+    }
+
     public async Task<JobStatus> Start(JobSpec spec)
     {
-        var jobId = this.GetPrimaryKeyString();
-        if (spec.JobId.Length > 0 && spec.JobId != jobId)
+        if (spec.JobId.Length > 0 && spec.JobId != JobId)
         {
-            throw new JobSpecException("jobId", $"'{spec.JobId}' does not match the job grain '{jobId}'");
+            throw new JobSpecException("jobId", $"'{spec.JobId}' does not match the job grain '{JobId}'");
         }
-        spec = spec with { JobId = jobId };
+        spec = spec with { JobId = JobId };
         var chain = JobSpecValidator.Validate(spec);
-        if (Status.Spec is not null || !await GrainFactory.GetGrain<IJobRegistryGrain>(0).TryRegister(jobId))
+        if (Status.Spec is not null || !await GrainFactory.GetGrain<IJobRegistryGrain>(0).TryRegister(JobId))
         {
-            throw new JobSpecException("jobId", $"a job with id '{jobId}' already exists; pick another id");
+            throw new JobSpecException("jobId", $"a job with id '{JobId}' already exists; pick another id");
         }
-        DatasetPair data;
-        try
-        {
-            data = datasets.Get(spec);
-        }
-        catch (DataFormatException e)
-        {
-            throw new JobSpecException("dataset", e.Message);
-        }
-        var silos = await cluster.ActiveSilos();
-        var plan = PlacementPlanner.Plan(chain.Length, spec.Placement, silos.Select(s => s.Silo).ToList());
-        var addresses = silos.ToDictionary(s => s.Silo.Name, s => s.Address);
-        var placed = await Task.WhenAll(plan.Select(p => ConfigureLayer(spec, chain, p, addresses[p.Silo.Name])));
-
+        var data = LoadData(spec);
+        var placed = await PlaceLayers(spec, chain, spec.Placement);
         Status = new JobStatus
         {
-            JobId = jobId,
+            JobId = JobId,
             State = JobState.Running,
             Spec = spec,
-            StepsPerEpoch = new BatchOrder(data.Train.Count, spec.BatchSize, spec.Seed, 0, maxSteps: spec.MaxStepsPerEpoch).StepCount,
+            StepsPerEpoch = StepsPerEpoch(spec, data),
             Layers = placed.Select((p, i) => new LayerStatus(i, chain[i].ToString(), chain[i].Rule, p.Silo, p.Device, float.NaN)).ToArray(),
             StartedAt = DateTimeOffset.UtcNow,
+            JobSilo = silo.Name,
         };
         await state.WriteStateAsync();
-        logger.LogInformation("job {Job} started: {Layers} layers on {Silos}", jobId, chain.Length, string.Join(", ", placed.Select(p => p.Silo).Distinct()));
-        _training = Train(spec, chain, data);
+        logger.LogInformation("job {Job} started: {Layers} layers on {Silos}", JobId, chain.Length, string.Join(", ", placed.Select(p => p.Silo).Distinct()));
+        _training = Train(spec, chain, resumeReason: null);
         return Status;
     }
 
     public Task<JobStatus> GetStatus()
     {
         var status = Status;
-        return Task.FromResult(status.JobId.Length > 0 ? status : status with { JobId = this.GetPrimaryKeyString() });
+        return Task.FromResult(status.JobId.Length > 0 ? status : status with { JobId = JobId });
     }
 
     public async Task<JobStatus> Cancel()
@@ -103,11 +117,47 @@ public sealed class JobGrain(
         return Status;
     }
 
-    private Task<LayerPlacementInfo> ConfigureLayer(JobSpec spec, LayerSpec[] chain, PlannedLayer plan, SiloAddress silo)
+    public Task<JobStatus> Resume() => GetStatus();
+
+    public async Task<byte[]> ExportLayer(int layer)
     {
-        var layer = GrainFactory.GetGrain<ILayerGrain>(LayerKey.For(spec.JobId, plan.Layer));
+        var checkpoint = Status.Checkpoint ?? throw new InvalidOperationException($"job {JobId} has no committed checkpoint to export");
+        if (layer < 0 || layer >= Status.Layers.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(layer), $"job {JobId} has layers 0..{Status.Layers.Length - 1}");
+        }
+        return await checkpoints.Read(JobId, checkpoint.Id, layer);
+    }
+
+    private DatasetPair LoadData(JobSpec spec)
+    {
+        try
+        {
+            return datasets.Get(spec);
+        }
+        catch (DataFormatException e)
+        {
+            throw new JobSpecException("dataset", e.Message);
+        }
+    }
+
+    private static long StepsPerEpoch(JobSpec spec, DatasetPair data) =>
+        new BatchOrder(data.Train.Count, spec.BatchSize, spec.Seed, 0, maxSteps: spec.MaxStepsPerEpoch).StepCount;
+
+    /// <summary>Plans where each layer runs over the active silos and configures every layer grain there.</summary>
+    private async Task<LayerPlacementInfo[]> PlaceLayers(JobSpec spec, LayerSpec[] chain, IReadOnlyList<LayerPlacement> pins)
+    {
+        var silos = await cluster.ActiveSilos();
+        var plan = PlacementPlanner.Plan(chain.Length, pins, silos.Select(s => s.Silo).ToList());
+        var addresses = silos.ToDictionary(s => s.Silo.Name, s => s.Address);
+        return await Task.WhenAll(plan.Select(p => ConfigureLayer(spec, chain, p, addresses[p.Silo.Name])));
+    }
+
+    private Task<LayerPlacementInfo> ConfigureLayer(JobSpec spec, LayerSpec[] chain, PlannedLayer plan, SiloAddress target)
+    {
+        var layer = Layer(plan.Layer);
         // The hint decides where the grain is activated; it is read when the call is made, so it is removed right after.
-        RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
         try
         {
             return layer.Configure(new LayerSetup(spec, chain, plan.Layer, plan.Device));
@@ -118,81 +168,191 @@ public sealed class JobGrain(
         }
     }
 
-    private async Task Train(JobSpec spec, LayerSpec[] chain, DatasetPair data)
+    private ILayerGrain Layer(int index) => GrainFactory.GetGrain<ILayerGrain>(LayerKey.For(JobId, index));
+
+    private async Task Train(JobSpec spec, LayerSpec[] chain, string? resumeReason)
     {
-        // Started inside the Start call: without this every step would join that call's trace.
+        // Started inside a grain call: without this every step would join that call's trace.
         Activity.Current = null;
-        var layers = Enumerable.Range(0, chain.Length).Select(i => GrainFactory.GetGrain<ILayerGrain>(LayerKey.For(spec.JobId, i))).ToArray();
-        var steps = new StepFeeder(spec, chain, layers);
-        var losses = new LossAverager(chain.Length);
-        var curve = new LossCurveRecorder(chain.Length, Status.StepsPerEpoch);
+        var layers = Enumerable.Range(0, chain.Length).Select(Layer).ToArray();
         try
         {
-            for (var epoch = Status.Epoch; epoch < spec.Epochs && !_cancelRequested; epoch++)
+            var data = LoadData(spec);
+            if (resumeReason is not null)
             {
-                DelayDeactivation(TimeSpan.FromHours(2));
-                var order = new BatchOrder(data.Train.Count, spec.BatchSize, spec.Seed, epoch, maxSteps: spec.MaxStepsPerEpoch);
-                losses.Reset();
-                var clock = Stopwatch.StartNew();
-                long samples = 0;
-                var window = new StepWindow(spec.StepsInFlight);
-                for (var s = 0; s < order.StepCount && !_cancelRequested; s++)
+                await Recover(spec, chain, resumeReason);
+            }
+            else
+            {
+                await Checkpoint(layers);
+            }
+            var recoveries = 0;
+            while (true)
+            {
+                try
                 {
-                    var indices = order.Batch(s).ToArray();
-                    samples += indices.Length;
-                    foreach (var report in await window.Start(() => steps.Train((long)epoch * order.StepCount + s, data.Train, indices)))
-                    {
-                        Record(report, losses, curve, epoch, samples, clock, window.Count);
-                    }
-                }
-                foreach (var report in await window.Drain())
-                {
-                    Record(report, losses, curve, epoch, samples, clock, window.Count);
-                }
-                if (_cancelRequested)
-                {
+                    await RunEpochs(spec, chain, data, layers);
                     break;
                 }
-                var seconds = clock.Elapsed.TotalSeconds;
-                var eval = await steps.Evaluate(data.Test, spec.MaxEvalSamples, Status.StepsDone);
-                var result = new EpochResult(epoch + 1, losses.Means(), (double)eval.Correct / eval.Count, eval.LossSum / eval.Count, samples / seconds, seconds);
-                CountercurrentTelemetry.SamplesPerSecond.Record(result.SamplesPerSecond, new KeyValuePair<string, object?>(CountercurrentTelemetry.Tags.Job, spec.JobId));
-                Status = Status with { Epoch = epoch + 1, StepInEpoch = 0, History = [.. Status.History, result], StepsInFlight = 0 };
-                await state.WriteStateAsync();
-                logger.LogInformation("job {Job} epoch {Epoch}: test accuracy {Accuracy:0.0000}, {Rate:N0} samples/s", spec.JobId, epoch + 1, result.TestAccuracy, result.SamplesPerSecond);
+                catch (Exception e) when (IsRecoverable(e) && !_cancelRequested && ++recoveries <= MaxRecoveries)
+                {
+                    logger.LogWarning("job {Job} lost a layer or silo ({Reason}); recovering from checkpoint {Checkpoint}", JobId, e.Message, Status.Checkpoint?.Id);
+                    await Recover(spec, chain, e.Message);
+                }
             }
             await Finish(_cancelRequested ? JobState.Cancelled : JobState.Completed, null, layers, release: _cancelRequested);
         }
         catch (Exception e)
         {
             var failure = e is LayerFailedException f ? new JobFailure(f.Reason, f.Layer, f.Step) : new JobFailure(e.Message);
-            logger.LogWarning("job {Job} failed: {Failure}", spec.JobId, failure);
+            logger.LogWarning("job {Job} failed: {Failure}", JobId, failure);
             await Finish(JobState.Failed, failure, layers, release: true);
         }
     }
 
-    private void Record(StepReport report, LossAverager losses, LossCurveRecorder curve, int epoch, long samples, Stopwatch clock, int inFlight)
+    /// <summary>Trains from the current position (possibly mid-epoch, after a restore) to the last epoch.</summary>
+    private async Task RunEpochs(JobSpec spec, LayerSpec[] chain, DatasetPair data, ILayerGrain[] layers)
+    {
+        var steps = new StepFeeder(spec, chain, layers);
+        while (Status.Epoch < spec.Epochs && !_cancelRequested)
+        {
+            var epoch = Status.Epoch;
+            DelayDeactivation(TimeSpan.FromHours(2));
+            var order = new BatchOrder(data.Train.Count, spec.BatchSize, spec.Seed, epoch, maxSteps: spec.MaxStepsPerEpoch);
+            var losses = new LossAverager(chain.Length);
+            var curve = new LossCurveRecorder(chain.Length, order.StepCount);
+            var clock = Stopwatch.StartNew();
+            long samples = 0;
+            var window = new StepWindow(spec.StepsInFlight);
+            var started = Status.StepsDone;
+            for (var s = (int)Status.StepInEpoch; s < order.StepCount && !_cancelRequested; s++, started++)
+            {
+                if (spec.CheckpointEvery > 0 && started % spec.CheckpointEvery == 0 && started > (Status.Checkpoint?.StepsDone ?? 0))
+                {
+                    foreach (var report in await window.Drain())
+                    {
+                        Record(report, losses, curve, samples, clock, 0);
+                    }
+                    await Checkpoint(layers);
+                }
+                var indices = order.Batch(s).ToArray();
+                samples += indices.Length;
+                var step = (long)epoch * order.StepCount + s;
+                foreach (var report in await window.Start(() => steps.Train(step, data.Train, indices)))
+                {
+                    Record(report, losses, curve, samples, clock, window.Count);
+                }
+            }
+            foreach (var report in await window.Drain())
+            {
+                Record(report, losses, curve, samples, clock, 0);
+            }
+            if (_cancelRequested)
+            {
+                return;
+            }
+            var seconds = clock.Elapsed.TotalSeconds;
+            var eval = await steps.Evaluate(data.Test, spec.MaxEvalSamples, Status.StepsDone);
+            var result = new EpochResult(epoch + 1, losses.Means(), (double)eval.Correct / eval.Count, eval.LossSum / eval.Count, samples / seconds, seconds);
+            CountercurrentTelemetry.SamplesPerSecond.Record(result.SamplesPerSecond, new KeyValuePair<string, object?>(CountercurrentTelemetry.Tags.Job, JobId));
+            Status = Status with { Epoch = epoch + 1, StepInEpoch = 0, History = [.. Status.History, result], StepsInFlight = 0 };
+            await Checkpoint(layers);
+            logger.LogInformation("job {Job} epoch {Epoch}: test accuracy {Accuracy:0.0000}, {Rate:N0} samples/s", JobId, epoch + 1, result.TestAccuracy, result.SamplesPerSecond);
+        }
+    }
+
+    private void Record(StepReport report, LossAverager losses, LossCurveRecorder curve, long samples, Stopwatch clock, int inFlight)
     {
         losses.Add(report.Losses);
-        var point = curve.Add(Status.StepsDone + 1, report.Losses);
         foreach (var (layer, loss) in report.Losses)
         {
             CountercurrentTelemetry.LayerLoss.Record(loss,
-                new KeyValuePair<string, object?>(CountercurrentTelemetry.Tags.Job, Status.JobId),
+                new KeyValuePair<string, object?>(CountercurrentTelemetry.Tags.Job, JobId),
                 new KeyValuePair<string, object?>(CountercurrentTelemetry.Tags.Layer, layer));
         }
+        var point = curve.Add(Status.StepsDone + 1, report.Losses);
         var latest = losses.Latest;
         Status = Status with
         {
-            Epoch = epoch,
             StepInEpoch = Status.StepInEpoch + 1,
             StepsDone = Status.StepsDone + 1,
             SamplesPerSecond = samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
             StepsInFlight = inFlight,
+            Layers = report.Losses.Length == 0 ? Status.Layers : Status.Layers.Select((l, i) => float.IsNaN(latest[i]) ? l : l with { LastLoss = latest[i] }).ToArray(),
             LossCurve = point is null ? Status.LossCurve : [.. Status.LossCurve, point],
-            Layers = report.Losses.Length == 0 ? Status.Layers : Status.Layers.Select((l, i) => l with { LastLoss = latest[i] }).ToArray(),
         };
     }
+
+    /// <summary>With no step in flight: every layer writes its state under a new id, then the id is committed.</summary>
+    private async Task Checkpoint(ILayerGrain[] layers)
+    {
+        using var span = CountercurrentTelemetry.Source.StartActivity("checkpoint");
+        span?.SetTag(CountercurrentTelemetry.Tags.Job, JobId).SetTag(CountercurrentTelemetry.Tags.Step, Status.StepsDone);
+        var id = (Status.Checkpoint?.Id ?? -1) + 1;
+        await Task.WhenAll(layers.Select(l => l.SaveCheckpoint(id)));
+        Status = Status with
+        {
+            Checkpoint = new CheckpointInfo(id, Status.Epoch, Status.StepInEpoch, Status.StepsDone, Status.History.Length, Status.LossCurve.Length, DateTimeOffset.UtcNow),
+        };
+        await state.WriteStateAsync();
+        await checkpoints.DeleteBefore(JobId, id);
+    }
+
+    /// <summary>
+    /// Places the layers again over the silos that are alive, restores all of them from the committed checkpoint and
+    /// rewinds the job to it. Retries while the cluster settles (a dead silo is declared dead only after missed probes).
+    /// </summary>
+    private async Task Recover(JobSpec spec, LayerSpec[] chain, string reason)
+    {
+        var from = Status.Checkpoint ?? throw new InvalidOperationException($"job {JobId} cannot recover ({reason}): no checkpoint was committed");
+        var deadline = DateTime.UtcNow + RecoveryDeadline;
+        LayerPlacementInfo[] placed;
+        while (true)
+        {
+            try
+            {
+                var active = (await cluster.ActiveSilos()).Select(s => s.Silo.Name).ToHashSet();
+                // A layer pinned to a silo that is gone goes wherever the planner puts it.
+                var pins = spec.Placement.Where(p => p.Silo.Length == 0 || active.Contains(p.Silo)).ToList();
+                placed = await PlaceLayers(spec, chain, pins);
+                await Task.WhenAll(Enumerable.Range(0, chain.Length).Select(i => Layer(i).RestoreCheckpoint(from.Id)));
+                break;
+            }
+            catch (Exception e) when (e is not JobSpecException && e is not CheckpointMissingException && DateTime.UtcNow < deadline)
+            {
+                logger.LogInformation("job {Job}: cluster not settled yet ({Error}); retrying", JobId, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        }
+        var moved = placed.Select((p, i) => (p, i))
+            .Where(x => Status.Layers[x.i].Silo != x.p.Silo)
+            .Select(x => new LayerMove(x.i, Status.Layers[x.i].Silo, x.p.Silo))
+            .ToArray();
+        var record = new RecoveryRecord(DateTimeOffset.UtcNow, reason, from.Id, moved, Status.StepsDone - from.StepsDone);
+        Status = Status with
+        {
+            Epoch = from.Epoch,
+            StepInEpoch = from.StepInEpoch,
+            StepsDone = from.StepsDone,
+            History = Status.History[..from.HistoryLength],
+            LossCurve = Status.LossCurve[..Math.Min(from.LossCurveLength, Status.LossCurve.Length)],
+            Layers = Status.Layers.Select((l, i) => l with { Silo = placed[i].Silo, Device = placed[i].Device }).ToArray(),
+            Recoveries = [.. Status.Recoveries, record],
+            JobSilo = silo.Name,
+            StepsInFlight = 0,
+        };
+        await state.WriteStateAsync();
+        logger.LogWarning("job {Job} recovered from checkpoint {Checkpoint}: {Moved} layer(s) moved, {Replayed} step(s) to replay",
+            JobId, from.Id, moved.Length, record.StepsReplayed);
+    }
+
+    /// <summary>A lost layer or silo can be recovered from a checkpoint; a failure of the math or the spec cannot.</summary>
+    private static bool IsRecoverable(Exception e) => e switch
+    {
+        LayerFailedException failed => failed.StateLost,
+        OrleansException or TimeoutException => true,
+        _ => false,
+    };
 
     private async Task Finish(JobState final, JobFailure? failure, ILayerGrain[] layers, bool release)
     {
@@ -208,7 +368,7 @@ public sealed class JobGrain(
                 }
                 catch (Exception e)
                 {
-                    logger.LogWarning(e, "releasing a layer of job {Job} failed", Status.JobId);
+                    logger.LogWarning(e, "releasing a layer of job {Job} failed", JobId);
                 }
             }));
         }

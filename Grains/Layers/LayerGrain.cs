@@ -1,4 +1,5 @@
 using Countercurrent.Contracts.Grains;
+using Countercurrent.Grains.Checkpoints;
 using Countercurrent.Contracts.Signals;
 using Countercurrent.Learning.Layers;
 using System.Diagnostics;
@@ -25,7 +26,7 @@ namespace Countercurrent.Grains.Layers;
 /// </para>
 /// </summary>
 [Reentrant]
-public sealed class LayerGrain(ILocalSiloDetails silo, ILogger<LayerGrain> logger) : Grain, ILayerGrain
+public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoints, ILogger<LayerGrain> logger) : Grain, ILayerGrain
 {
     private Layer? _layer;
     private TensorThread? _thread;
@@ -40,7 +41,7 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ILogger<LayerGrain> logge
 
     public async Task<LayerPlacementInfo> Configure(LayerSetup setup)
     {
-        if (_setup is null || !_setup.Equals(setup))
+        if (_layer is null || !SameLayer(_setup!, setup))
         {
             var jobId = setup.Spec.JobId;
             _thread ??= new TensorThread($"layer {LayerKey.For(jobId, setup.Index)}");
@@ -153,6 +154,38 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ILogger<LayerGrain> logge
         });
     }
 
+    public async Task SaveCheckpoint(long checkpoint)
+    {
+        var state = await SaveState();
+        var started = Stopwatch.GetTimestamp();
+        await checkpoints.Write(_setup!.Spec.JobId, checkpoint, Index, state);
+        CountercurrentTelemetry.CheckpointDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            new KeyValuePair<string, object?>("operation", "save"), new KeyValuePair<string, object?>(CountercurrentTelemetry.Tags.Job, _setup.Spec.JobId));
+    }
+
+    public async Task RestoreCheckpoint(long checkpoint)
+    {
+        var setup = _setup ?? throw new LayerFailedException(LayerKey.Parse(this.GetPrimaryKeyString()).Index, -1, "restore before configure", stateLost: true);
+        var started = Stopwatch.GetTimestamp();
+        var state = await checkpoints.Read(setup.Spec.JobId, checkpoint, setup.Index);
+        var previous = _layer;
+        var device = _device;
+        // A fresh layer: no stash of a step after the checkpoint survives into the replay.
+        _layer = await _thread!.Run(() =>
+        {
+            previous?.Dispose();
+            var layer = new Layer(new LayerContext(setup.Spec, setup.Chain, setup.Index, device));
+            using var reader = new BinaryReader(new MemoryStream(state));
+            layer.Rule.Load(reader);
+            return layer;
+        });
+        CountercurrentTelemetry.CheckpointDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            new KeyValuePair<string, object?>("operation", "restore"), new KeyValuePair<string, object?>(CountercurrentTelemetry.Tags.Job, setup.Spec.JobId));
+    }
+
+    private static bool SameLayer(LayerSetup current, LayerSetup next) =>
+        current.Spec.JobId == next.Spec.JobId && current.Index == next.Index && current.Device == next.Device;
+
     public Task ArmFault(long step)
     {
         _faultStep = step;
@@ -192,7 +225,7 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ILogger<LayerGrain> logge
     }
 
     private Layer Configured(long step) =>
-        _layer ?? throw new LayerFailedException(LayerKey.Parse(this.GetPrimaryKeyString()).Index, step, "the layer is not configured (released, or its silo restarted)");
+        _layer ?? throw new LayerFailedException(LayerKey.Parse(this.GetPrimaryKeyString()).Index, step, "the layer has no state (released, or its silo died and it was reactivated)", stateLost: true);
 
     private RuleOutput Handle(long step, int index, Func<RuleOutput> handle)
     {

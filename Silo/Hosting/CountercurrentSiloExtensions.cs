@@ -1,5 +1,9 @@
 using System.Net;
+using Countercurrent.Grains.Checkpoints;
 using Countercurrent.Grains.Hosting;
+using Countercurrent.Grains.Jobs;
+using Countercurrent.Silo.Checkpoints;
+using StackExchange.Redis;
 using Countercurrent.Learning;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -54,8 +58,30 @@ public static class CountercurrentSiloExtensions
                     silo.UseKubernetesHosting();
                     break;
             }
+            silo.Configure<Orleans.Configuration.ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(options.ProbeTimeoutSeconds);
+                o.NumMissedProbesLimit = options.MissedProbesLimit;
+            });
             var cores = options.TorchThreads > 0 ? options.TorchThreads : Environment.ProcessorCount;
             silo.AddCountercurrentGrains(options.Name, options.Devices, cores);
+            if (options.EffectiveStorage == "redis")
+            {
+                silo.AddRedisGrainStorage(JobGrain.StorageName, o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.Redis));
+            }
+            else
+            {
+                silo.AddMemoryGrainStorage(JobGrain.StorageName);
+            }
+            if (options.EffectiveCheckpoints == "redis")
+            {
+                silo.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options.Redis));
+                silo.Services.AddSingleton<ICheckpointStore, RedisCheckpointStore>();
+            }
+            else
+            {
+                silo.UseFolderCheckpoints(options.CheckpointFolder);
+            }
         });
         return builder;
     }

@@ -39,6 +39,26 @@ public sealed class SiloOptions
     /// <summary>Intra-op threads for TorchSharp in this process (0: all cores). Several silos on one machine should split the cores.</summary>
     public int TorchThreads { get; set; }
 
+    /// <summary>Where job status is persisted: <c>memory</c> (lost with the silo) or <c>redis</c>; empty: redis under redis or kubernetes clustering, else memory.</summary>
+    public string Storage { get; set; } = "";
+
+    /// <summary>Where layers write checkpoints: <c>folder</c> (<see cref="CheckpointFolder"/>) or <c>redis</c>; empty: redis under redis or kubernetes clustering, else folder.</summary>
+    public string Checkpoints { get; set; } = "";
+
+    /// <summary>Folder for folder checkpoints.</summary>
+    public string CheckpointFolder { get; set; } = Path.Combine("runs", "checkpoints");
+
+    /// <summary>How long a silo waits for a probe answer before counting it missed; with <see cref="MissedProbesLimit"/>, how fast a dead silo is noticed.</summary>
+    public double ProbeTimeoutSeconds { get; set; } = 5;
+
+    public int MissedProbesLimit { get; set; } = 3;
+
     public string ClusterId { get; set; } = "countercurrent";
     public string ServiceId { get; set; } = "countercurrent";
+
+    public bool SharedStores => Clustering is "redis" or "kubernetes";
+
+    public string EffectiveStorage => Storage.Length > 0 ? Storage : SharedStores ? "redis" : "memory";
+
+    public string EffectiveCheckpoints => Checkpoints.Length > 0 ? Checkpoints : SharedStores ? "redis" : "folder";
 }

@@ -40,6 +40,22 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         {
             errors.Add($"Silo:TorchThreads {options.TorchThreads} must be 0 (all cores) or positive");
         }
+        if (options.EffectiveStorage is not ("memory" or "redis"))
+        {
+            errors.Add($"Silo:Storage '{options.Storage}' is unknown; expected memory or redis");
+        }
+        if (options.EffectiveCheckpoints is not ("folder" or "redis"))
+        {
+            errors.Add($"Silo:Checkpoints '{options.Checkpoints}' is unknown; expected folder or redis");
+        }
+        if ((options.EffectiveStorage == "redis" || options.EffectiveCheckpoints == "redis") && string.IsNullOrWhiteSpace(options.Redis))
+        {
+            errors.Add("Silo:Redis is empty but storage or checkpoints are in Redis");
+        }
+        if (!(options.ProbeTimeoutSeconds > 0) || options.MissedProbesLimit < 1)
+        {
+            errors.Add($"Silo:ProbeTimeoutSeconds ({options.ProbeTimeoutSeconds}) must be positive and Silo:MissedProbesLimit ({options.MissedProbesLimit}) at least 1");
+        }
         if (options.Name.Length > 0 && options.Name.Any(c => char.IsWhiteSpace(c) || c == ','))
         {
             errors.Add($"Silo:Name '{options.Name}' may not hold spaces or commas");

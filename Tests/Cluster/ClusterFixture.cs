@@ -6,6 +6,8 @@ namespace Countercurrent.Tests.Cluster;
 /// <summary>An in-process Orleans test cluster of two silos running the Countercurrent grains, shared by the cluster tests.</summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
+    private readonly TempDirectory _checkpoints = new();
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public IClusterClient Client => Cluster.Client;
@@ -16,7 +18,10 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(2);
-        builder.ConfigureSilo((options, silo) => silo.AddCountercurrentGrains(options.SiloName, ["cpu"], 1));
+        builder.ConfigureSilo((options, silo) => silo
+            .AddCountercurrentGrains(options.SiloName, ["cpu"], 1)
+            .UseFolderCheckpoints(_checkpoints.Path)
+            .AddMemoryGrainStorage(Grains.Jobs.JobGrain.StorageName));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
         SiloNames = Cluster.Silos.Select(s => s.Name).ToArray();
@@ -26,6 +31,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
+        _checkpoints.Dispose();
     }
 }
 
