@@ -20,6 +20,9 @@ public static class ClientApp
           status    show a job's status            status <job-id> --cluster ADDR [--plot FILE.png]
           watch     follow a job until it ends      watch <job-id> --cluster ADDR
           cancel    cancel a job                   cancel <job-id> --cluster ADDR
+          resume    continue a job from its last checkpoint (after a whole-cluster restart)   resume <job-id> --cluster ADDR
+          export    write a job's trained model    export <job-id> --out DIR --cluster ADDR
+          eval      test accuracy of an exported model or a job   eval <DIR | job-id> [--dataset NAME] [--max-eval N]
           bench     samples/s in process, on an embedded silo and on N local silo processes, same spec, one run
                     (train options, plus --steps N [300] --warmup N [50]; --rules a,b benches each rule in turn;
                      --processes 1,2,3 adds runs on that many silo processes; --no-embedded skips the embedded silo)
@@ -70,7 +73,9 @@ public static class ClientApp
             return args.Command switch
             {
                 "train" => await TrainCommand.RunAsync(args, cancel.Token),
-                "jobs" or "status" or "watch" or "cancel" => await JobCommands.RunAsync(args, cancel.Token),
+                "jobs" or "status" or "watch" or "cancel" or "resume" => await JobCommands.RunAsync(args, cancel.Token),
+                "export" => await ModelCommands.ExportAsync(args, cancel.Token),
+                "eval" => await ModelCommands.EvalAsync(args, cancel.Token),
                 "bench" => await BenchCommand.RunAsync(args, cancel.Token),
                 _ => throw new UsageException($"unknown command '{args.Command}'"),
             };
@@ -82,6 +87,11 @@ public static class ClientApp
         catch (JobSpecException e)
         {
             return Refuse($"invalid job spec: {e.Message}");
+        }
+        catch (Grains.Checkpoints.CheckpointMissingException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Unavailable;
         }
         catch (DataFormatException e)
         {

@@ -45,6 +45,9 @@ public static class JobCommands
             case "watch":
                 status = await new JobFollower(job, report).Follow(cancel);
                 break;
+            case "resume":
+                status = await job.Resume();
+                break;
         }
         Print(status, json);
         if (plot is not null)
@@ -75,6 +78,15 @@ public static class JobCommands
         foreach (var h in s.History)
         {
             Console.Out.WriteLine("  " + TrainingReport.EpochLine(h, s.Spec?.Epochs ?? 0));
+        }
+        if (s.Checkpoint is { } c)
+        {
+            Console.Out.WriteLine($"  checkpoint {c.Id} at step {c.StepsDone} (epoch {c.Epoch}, {c.TakenAt:u})");
+        }
+        foreach (var r in s.Recoveries)
+        {
+            var moved = r.MovedLayers.Length == 0 ? "no layer moved" : string.Join(", ", r.MovedLayers.Select(m => $"layer {m.Layer} {m.FromSilo} -> {m.ToSilo}"));
+            Console.Out.WriteLine($"  recovery {r.At:u} from checkpoint {r.FromCheckpoint}, {r.StepsReplayed} steps replayed, {moved}: {r.Reason}");
         }
         if (s.Failure is not null)
         {

@@ -20,13 +20,7 @@ public sealed class SiloCluster : IAsyncDisposable
         var cluster = new SiloCluster(await RedisServer.Start());
         try
         {
-            foreach (var name in names)
-            {
-                cluster._silos.Add(SiloProcess.Start(name, cluster.Redis.ConnectionString));
-            }
-            await Task.WhenAll(cluster._silos.Select(s => FreePort.WaitUntilListening(s.GatewayPort, TimeSpan.FromSeconds(90), $"silo {s.Name}")));
-            cluster.Connection = await ClusterConnection.Connect($"redis://{cluster.Redis.ConnectionString}", TestContext.Current.CancellationToken);
-            await cluster.WaitForActiveSilos(names.Length, TimeSpan.FromSeconds(60));
+            await cluster.StartSilos(names);
             return cluster;
         }
         catch (Exception e)
@@ -34,6 +28,32 @@ public sealed class SiloCluster : IAsyncDisposable
             var logs = string.Join("\n", cluster._silos.Select(s => $"--- {s.Name}:\n{s.Process.Tail()}"));
             await cluster.DisposeAsync();
             throw new InvalidOperationException($"the silo cluster did not start: {e.Message}\n{logs}", e);
+        }
+    }
+
+    /// <summary>Starts silo processes with these names, (re)connects the client and waits until membership shows exactly them.</summary>
+    public async Task StartSilos(params string[] names)
+    {
+        var started = names.Select(name => SiloProcess.Start(name, Redis.ConnectionString)).ToList();
+        _silos.AddRange(started);
+        await Task.WhenAll(started.Select(s => FreePort.WaitUntilListening(s.GatewayPort, TimeSpan.FromSeconds(90), $"silo {s.Name}")));
+        if (Connection is not null)
+        {
+            await Connection.DisposeAsync();
+        }
+        Connection = await ClusterConnection.Connect($"redis://{Redis.ConnectionString}", TestContext.Current.CancellationToken);
+        await WaitForActiveSilos(_silos.Count(s => !s.Process.HasExited), TimeSpan.FromSeconds(90));
+    }
+
+    /// <summary>kill -9 of one silo process.</summary>
+    public void Kill(string name) => _silos.Single(s => s.Name == name && !s.Process.HasExited).Process.Kill();
+
+    /// <summary>kill -9 of every silo process: the whole cluster goes down at once, Redis stays.</summary>
+    public void KillAll()
+    {
+        foreach (var silo in _silos.Where(s => !s.Process.HasExited))
+        {
+            silo.Process.Kill();
         }
     }
 

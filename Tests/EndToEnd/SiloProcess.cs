@@ -32,6 +32,9 @@ public sealed class SiloProcess : IDisposable
             $"--Silo:SiloPort={silo}",
             $"--Silo:GatewayPort={gateway}",
             $"--Silo:TorchThreads={torchThreads}",
+            // Notice a killed silo within a few seconds, so recovery tests stay short.
+            "--Silo:ProbeTimeoutSeconds=1",
+            "--Silo:MissedProbesLimit=2",
             "--Logging:LogLevel:Default=Warning",
         ],
         new Dictionary<string, string> { ["DOTNET_gcServer"] = "0" });

@@ -1,0 +1,127 @@
+using System.Text.Json;
+using Countercurrent.Contracts.Grains;
+using Countercurrent.Contracts.Jobs;
+using Countercurrent.Learning.Data;
+using Countercurrent.Learning.Training;
+
+namespace Countercurrent.Client.Commands;
+
+/// <summary>
+/// `export &lt;job&gt; --out DIR`: the trained model as files (spec.json, layer-i.bin with each layer's full state, model.json);
+/// `eval &lt;DIR | job&gt;`: test accuracy of an exported model, or of a finished job (exported first), in this process.
+/// </summary>
+public static class ModelCommands
+{
+    public const string SpecFile = "spec.json";
+    public const string ManifestFile = "model.json";
+
+    public static string LayerFile(int layer) => $"layer-{layer}.bin";
+
+    public static async Task<int> ExportAsync(CommandLineArgs args, CancellationToken cancel)
+    {
+        var address = args.String("cluster") ?? ClusterConnection.DefaultGateway;
+        var output = args.String("out") ?? throw new UsageException("export needs --out DIR");
+        if (args.Positional.Count != 1)
+        {
+            throw new UsageException("export <job-id> --out DIR [--cluster ADDR]");
+        }
+        args.RefuseUnread();
+        await using var connection = await ClusterConnection.Connect(address, cancel);
+        await Export(connection.Client, args.Positional[0], output);
+        Console.Out.WriteLine($"exported job {args.Positional[0]} to {output}");
+        return ExitCodes.Success;
+    }
+
+    public static async Task Export(IClusterClient client, string jobId, string output)
+    {
+        var job = client.GetGrain<IJobGrain>(jobId);
+        var status = await job.GetStatus();
+        if (status.Spec is null)
+        {
+            throw new ClusterUnavailableException($"job '{jobId}' is unknown to the cluster");
+        }
+        if (status.Checkpoint is null)
+        {
+            throw new UsageException($"job '{jobId}' has no committed checkpoint yet");
+        }
+        Directory.CreateDirectory(output);
+        for (var i = 0; i < status.Layers.Length; i++)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(output, LayerFile(i)), await job.ExportLayer(i));
+        }
+        await File.WriteAllTextAsync(Path.Combine(output, SpecFile), JsonSerializer.Serialize(status.Spec, JobSpecReader.Json));
+        var manifest = new
+        {
+            jobId,
+            state = status.State.ToString(),
+            checkpoint = status.Checkpoint.Id,
+            epochs = status.Checkpoint.Epoch,
+            stepsDone = status.Checkpoint.StepsDone,
+            testAccuracy = status.History.Length > 0 ? status.History[^1].TestAccuracy : (double?)null,
+            layers = status.Layers.Select(l => new { l.Index, l.Description, l.Rule, file = LayerFile(l.Index) }),
+        };
+        await File.WriteAllTextAsync(Path.Combine(output, ManifestFile), JsonSerializer.Serialize(manifest, JobSpecReader.Json));
+    }
+
+    public static async Task<int> EvalAsync(CommandLineArgs args, CancellationToken cancel)
+    {
+        if (args.Positional.Count != 1)
+        {
+            throw new UsageException("eval <exported-model-dir | job-id> [--cluster ADDR] [--dataset NAME] [--data-dir DIR] [--max-eval N] [--json]");
+        }
+        var target = args.Positional[0];
+        var dataset = args.String("dataset");
+        var dataDirectory = args.String("data-dir");
+        var maxEval = args.Int("max-eval") ?? 0;
+        var json = args.Flag("json");
+        var address = args.String("cluster") ?? ClusterConnection.DefaultGateway;
+        args.RefuseUnread();
+        var folder = target;
+        string? temporary = null;
+        if (!Directory.Exists(target))
+        {
+            temporary = Directory.CreateTempSubdirectory("countercurrent-eval-").FullName;
+            await using (var connection = await ClusterConnection.Connect(address, cancel))
+            {
+                await Export(connection.Client, target, temporary);
+            }
+            folder = temporary;
+        }
+        try
+        {
+            var spec = JobSpecReader.FromFile(Path.Combine(folder, SpecFile));
+            spec = spec with { Dataset = dataset ?? spec.Dataset, DataDirectory = dataDirectory ?? spec.DataDirectory };
+            var tally = Evaluate(spec, folder, maxEval);
+            var accuracy = (double)tally.Correct / tally.Count;
+            Console.Out.WriteLine(json
+                ? JsonSerializer.Serialize(new { model = target, dataset = spec.Dataset, testAccuracy = accuracy, testLoss = tally.LossSum / tally.Count, samples = tally.Count }, JobSpecReader.Json)
+                : $"{target} on {spec.Dataset}: test accuracy {accuracy:0.0000}, test loss {tally.LossSum / tally.Count:0.0000} over {tally.Count} samples");
+            return ExitCodes.Success;
+        }
+        finally
+        {
+            if (temporary is not null)
+            {
+                Directory.Delete(temporary, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Builds the layers of an exported model in this process, loads their states, and evaluates the test set.</summary>
+    public static Contracts.Signals.EvalTally Evaluate(JobSpec spec, string folder, int maxEval)
+    {
+        var data = DatasetCatalog.Load(spec);
+        using var model = new InProcessTrainer(spec, data);
+        for (var i = 0; i < model.Layers.Count; i++)
+        {
+            var path = Path.Combine(folder, LayerFile(i));
+            if (!File.Exists(path))
+            {
+                throw new UsageException($"{path}: missing; the export is incomplete");
+            }
+            using var reader = new BinaryReader(File.OpenRead(path));
+            model.Layers[i].Rule.Load(reader);
+        }
+        return model.Evaluate(data.Test, maxEval);
+    }
+}

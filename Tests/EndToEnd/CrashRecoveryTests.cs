@@ -1,0 +1,98 @@
+using Countercurrent.Contracts.Grains;
+using Countercurrent.Contracts.Jobs;
+using Countercurrent.Tests.Cluster;
+
+namespace Countercurrent.Tests.EndToEnd;
+
+/// <summary>Real silo processes killed with SIGKILL mid-job: the job recovers from its last committed checkpoint.</summary>
+public sealed class CrashRecoveryTests
+{
+    private static JobSpec Spec(string jobId) => new()
+    {
+        JobId = jobId,
+        Dataset = "synthetic",
+        SyntheticSamples = 8192,
+        Model = "mlp:784-64x5-10",
+        Optimizer = "adam",
+        LearningRate = 0.002,
+        BatchSize = 32,
+        Epochs = 2,
+        Seed = 5,
+        CheckpointEvery = 25,
+        MaxEvalSamples = 1024,
+    };
+
+    [Fact]
+    public async Task A_job_survives_a_silo_that_hosts_layers_being_killed_and_ends_as_an_uninterrupted_run()
+    {
+        await using var cluster = await SiloCluster.Start("k1", "k2", "k3");
+        var job = cluster.Client.GetGrain<IJobGrain>("crash");
+        var started = await job.Start(Spec("crash"));
+        var victim = started.Layers.Select(l => l.Silo).Distinct().First(s => s != started.JobSilo);
+
+        var status = await WaitFor(job, s => s.StepsDone >= 60 || s.IsFinished, "the job to pass step 60");
+        Assert.False(status.IsFinished, "the job finished before the silo could be killed; make it longer");
+        cluster.Kill(victim);
+        var recovered = await JobWaiter.Finished(cluster.Client, "crash", TimeSpan.FromMinutes(5));
+
+        Assert.True(recovered.State == JobState.Completed, $"{recovered.State}: {recovered.Failure}\n{cluster.Logs()}");
+        var recovery = Assert.Single(recovered.Recoveries);
+        Assert.NotEmpty(recovery.MovedLayers);
+        Assert.All(recovery.MovedLayers, m => Assert.Equal(victim, m.FromSilo));
+        Assert.All(recovered.Layers, l => Assert.NotEqual(victim, l.Silo));
+        Assert.True(recovery.StepsReplayed > 0, "steps after the checkpoint are run again");
+        Assert.True(recovery.FromCheckpoint >= 2, $"restored from checkpoint {recovery.FromCheckpoint} (0 is the initial state; one every 25 steps)");
+
+        var uninterrupted = await Run(cluster, Spec("no-crash"));
+        Assert.Equal(JobState.Completed, uninterrupted.State);
+        Assert.Empty(uninterrupted.Recoveries);
+        Assert.InRange(recovered.History[^1].TestAccuracy - uninterrupted.History[^1].TestAccuracy, -0.01, 0.01);
+        Assert.True(uninterrupted.History[^1].TestAccuracy > 0.5, $"the job learns: {uninterrupted.History[^1].TestAccuracy}");
+    }
+
+    [Fact]
+    public async Task After_the_whole_cluster_is_killed_and_restarted_the_job_resumes_from_its_committed_checkpoint()
+    {
+        await using var cluster = await SiloCluster.Start("r1", "r2");
+        var job = cluster.Client.GetGrain<IJobGrain>("restart");
+        await job.Start(Spec("restart"));
+        var before = await WaitFor(job, s => s.StepsDone >= 80 || s.IsFinished, "the job to pass step 80");
+        Assert.False(before.IsFinished, "the job finished before the cluster could be killed; make it longer");
+
+        cluster.KillAll();
+        await cluster.StartSilos("r1", "r2");
+        var resumed = await cluster.Client.GetGrain<IJobGrain>("restart").Resume();
+        Assert.True(resumed.Checkpoint!.StepsDone >= 75, $"committed checkpoint at step {resumed.Checkpoint.StepsDone}");
+        var finished = await JobWaiter.Finished(cluster.Client, "restart", TimeSpan.FromMinutes(5));
+
+        Assert.True(finished.State == JobState.Completed, $"{finished.State}: {finished.Failure}\n{cluster.Logs()}");
+        var recovery = Assert.Single(finished.Recoveries);
+        Assert.Contains("reactivated", recovery.Reason);
+        Assert.True(recovery.FromCheckpoint >= 3);
+        Assert.Equal(2, finished.History.Length);
+        var uninterrupted = await Run(cluster, Spec("restart-reference"));
+        Assert.InRange(finished.History[^1].TestAccuracy - uninterrupted.History[^1].TestAccuracy, -0.01, 0.01);
+    }
+
+    private static async Task<JobStatus> WaitFor(IJobGrain job, Func<JobStatus, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        var status = await job.GetStatus();
+        while (!condition(status))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"waiting for {what}: {status.State}, step {status.StepsDone}");
+            }
+            await Task.Delay(20);
+            status = await job.GetStatus();
+        }
+        return status;
+    }
+
+    private static async Task<JobStatus> Run(SiloCluster cluster, JobSpec spec)
+    {
+        await cluster.Client.GetGrain<IJobGrain>(spec.JobId).Start(spec);
+        return await JobWaiter.Finished(cluster.Client, spec.JobId, TimeSpan.FromMinutes(5));
+    }
+}
