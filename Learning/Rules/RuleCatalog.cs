@@ -59,7 +59,7 @@ public static class RuleCatalog
                     {
                         Refuse(i - 1, $"it is below a dfa layer, which sends nothing down (dfa layers learn from the output error the top broadcasts), so its rule '{chain[i - 1].Rule}' would never get an error; use dfa for every layer below the top");
                     }
-                    if (!isTop && i + 1 != chain.Count - 1)
+                    if (!isTop && i + 1 != chain.Count - 1 && chain[i + 1].Rule != DirectFeedbackAlignmentRule.RuleName)
                     {
                         Refuse(i + 1, $"it is between dfa layer {i} and the top, but dfa layers learn from the output error broadcast by the top; use dfa for every layer below the top");
                     }

@@ -1,0 +1,64 @@
+using Countercurrent.Contracts.Grains;
+using Countercurrent.Contracts.Jobs;
+using Countercurrent.Learning.Models;
+using Xunit;
+
+namespace Countercurrent.Tests.Learning;
+
+/// <summary>Chains of rules that cannot exchange signals are refused before training, with a message saying why.</summary>
+public sealed class RuleChainValidationTests
+{
+    [Theory]
+    [InlineData("backprop,dfa,dfa", "layer 0: it is below a dfa layer, which sends nothing down")]
+    [InlineData("dfa,backprop,backprop", "layer 1: it is between dfa layer 0 and the top")]
+    [InlineData("dfa,dfa,fa", "layer 2: the top layer over dfa layers must broadcast the output error")]
+    [InlineData("dfa,dfa,ccl", "layer 2: the top layer over dfa layers must broadcast the output error")]
+    [InlineData("ccl,ccl,backprop", "layer 2: its rule 'backprop' is mixed with ccl")]
+    [InlineData("fa,ccl,ccl", "layer 0: its rule 'fa' is mixed with ccl")]
+    [InlineData("noprop", "rule 'noprop' is unknown")]
+    public void Mixes_that_cannot_work_are_refused_with_the_reason(string rules, string reason)
+    {
+        var error = Assert.Throws<JobSpecException>(() => JobSpecValidator.Validate(Spec("mlp:784-16-16-10", rules)));
+        Assert.Equal("rules", error.Field);
+        Assert.Contains(reason, error.Message);
+    }
+
+    [Theory]
+    [InlineData("fa", "fa is implemented for linear layers only")]
+    [InlineData("ccl", "ccl is implemented for linear layers only")]
+    public void Rules_for_linear_layers_refuse_conv_layers(string rule, string reason)
+    {
+        var error = Assert.Throws<JobSpecException>(() => JobSpecValidator.Validate(Spec("cnn:c4k3m2-10", rule)));
+        Assert.Equal("rules", error.Field);
+        Assert.Contains("layer 0: " + reason, error.Message);
+    }
+
+    [Fact]
+    public void Dfa_conv_layers_take_one_step_in_flight()
+    {
+        var error = Assert.Throws<JobSpecException>(() => JobSpecValidator.Validate(Spec("cnn:c4k3m2-10", "dfa") with { StepsInFlight = 2 }));
+        Assert.Equal("stepsInFlight", error.Field);
+        Assert.Contains("conv graph does not survive", error.Message);
+        Assert.Equal(2, JobSpecValidator.Validate(Spec("cnn:c4k3m2-10", "dfa")).Length);
+    }
+
+    [Theory]
+    [InlineData("fa,backprop,fa")]
+    [InlineData("backprop,fa,backprop")]
+    [InlineData("dfa,dfa,backprop")]
+    [InlineData("dfa")]
+    [InlineData("ccl")]
+    [InlineData("fa")]
+    public void Mixes_that_work_are_accepted(string rules)
+    {
+        var chain = JobSpecValidator.Validate(Spec("mlp:784-16-16-10", rules) with { StepsInFlight = 4 });
+        Assert.Equal(3, chain.Length);
+    }
+
+    private static JobSpec Spec(string model, string rules) => new()
+    {
+        Dataset = "synthetic",
+        Model = model,
+        Rules = rules.Split(','),
+    };
+}
