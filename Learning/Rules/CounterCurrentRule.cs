@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Countercurrent.Learning.Rules;
 
 /// <summary>
-/// Counter-current learning (Kao &amp; Hariharan, NeurIPS 2024), as in the reference MLP: a forward network carries the
+/// Counter-current learning (Kao &amp; Hariharan, NeurIPS 2024), as in the reference code: a forward network carries the
 /// input up, a feedback network carries the class targets down, and each layer learns from the two streams that meet in
 /// it, with nothing crossing a layer.
 /// <para>
@@ -18,6 +18,13 @@ namespace Countercurrent.Learning.Rules;
 /// which feeds the C x C identity, one one-hot per class, through V_top, as the reference does: so c_i, the feedback
 /// activation layer i receives from above, is [C, d_i], one vector per class, and the labels enter only through the loss
 /// (they travel with the forward signal). Every layer detaches what it receives in both streams.
+/// </para>
+/// <para>
+/// Linear layers follow the reference MLP: V_i is a linear map and the pair loss is <see cref="CounterCurrentLoss.Pair"/>.
+/// Conv layers follow the reference CNN: V_i upsamples to the input's size and convolves back to the input channels
+/// (<see cref="UpsamplingFeedbackBlock"/>), and every pair of a model with a conv layer uses
+/// <see cref="CounterCurrentLoss.NormalisedPair"/>. Not taken from the reference CNN: its 32x32 inputs, data augmentation
+/// and loss warm-up.
 /// </para>
 /// <para>
 /// Which loss term trains what. The reference sums CE(logits) and, for each pair (a_l, c_l) with a_{-1} = x, the pair
@@ -38,7 +45,7 @@ namespace Countercurrent.Learning.Rules;
 /// <para>
 /// Two optimizers per layer (forward and feedback weights), both from the job's settings. The reference clips the
 /// gradient norm of all forward weights together and of all feedback weights together; here each layer clips its
-/// forward and its feedback gradients separately, since no layer sees another's gradients. Linear layers only.
+/// forward and its feedback gradients separately, since no layer sees another's gradients.
 /// </para>
 /// </summary>
 public sealed class CounterCurrentRule : ILearningRule
@@ -47,7 +54,8 @@ public sealed class CounterCurrentRule : ILearningRule
 
     private readonly LayerContext _context;
     private readonly Block _forward;
-    private readonly Block _feedback;
+    private readonly nn.Module<Tensor, Tensor> _feedback;
+    private readonly Func<Tensor, Tensor, Tensor, Tensor> _pairLoss;
     private readonly LayerOptimizer _forwardOptimizer;
     private readonly LayerOptimizer _feedbackOptimizer;
     private readonly long _classes;
@@ -58,7 +66,8 @@ public sealed class CounterCurrentRule : ILearningRule
         _context = context;
         _classes = context.Chain[^1].OutputFeatures;
         _forward = new Block(context.Layer, context.Device, context.Seed(0));
-        _feedback = new Block(FeedbackSpec(context), context.Device, context.Seed(1));
+        _feedback = FeedbackModule(context);
+        _pairLoss = context.Chain.Any(layer => layer.Kind == LayerKind.Conv) ? CounterCurrentLoss.NormalisedPair : CounterCurrentLoss.Pair;
         _forwardOptimizer = new LayerOptimizer(_forward.parameters(), context.Job);
         _feedbackOptimizer = new LayerOptimizer(_feedback.parameters(), context.Job);
     }
@@ -71,13 +80,18 @@ public sealed class CounterCurrentRule : ILearningRule
 
     public int PendingSteps => _steps.Count;
 
-    /// <summary>The feedback module: a linear map from the layer's output width back to its input width.</summary>
-    private static LayerSpec FeedbackSpec(LayerContext context) => context.Layer with
+    /// <summary>
+    /// The feedback module, from the layer's output back to its input: a linear map for a linear layer, upsampling and
+    /// a stride-1 convolution for a conv layer; the job's activation, none at the bottom.
+    /// </summary>
+    private static nn.Module<Tensor, Tensor> FeedbackModule(LayerContext context)
     {
-        InputShape = context.Layer.OutputShape,
-        OutputShape = [context.Layer.InputFeatures],
-        Activation = context.IsBottom ? "none" : context.Job.Activation,
-    };
+        var activation = context.IsBottom ? "none" : context.Job.Activation;
+        var layer = context.Layer;
+        return layer.Kind == LayerKind.Conv
+            ? new UpsamplingFeedbackBlock(layer, activation, context.Device, context.Seed(1))
+            : new Block(layer with { InputShape = layer.OutputShape, OutputShape = [layer.InputFeatures], Activation = activation, Pool = 1 }, context.Device, context.Seed(1));
+    }
 
     public RuleOutput Forward(ForwardBatch batch)
     {
@@ -113,10 +127,10 @@ public sealed class CounterCurrentRule : ILearningRule
         var classVectors = _context.IsTop
             ? eye(_classes, dtype: ScalarType.Float32, device: _context.Device)
             : feedback.Signal.detach();
-        if (classVectors.dim() != 2 || classVectors.shape[0] != _classes || classVectors.shape[1] != _context.Layer.OutputFeatures)
+        if (classVectors.dim() < 2 || classVectors.shape[0] != _classes || classVectors.numel() != _classes * _context.Layer.OutputFeatures)
         {
             throw new InvalidOperationException(
-                $"feedback activation of shape [{string.Join(", ", classVectors.shape)}] does not fit: expected [{_classes}, {_context.Layer.OutputFeatures}] (one vector per class)");
+                $"feedback activation of shape [{string.Join(", ", classVectors.shape)}] does not fit: expected {_classes} vectors (one per class) of {_context.Layer.OutputFeatures} values");
         }
         var stash = StashOf(feedback.Step);
         if (stash.FeedbackInput is not null)
@@ -152,8 +166,8 @@ public sealed class CounterCurrentRule : ILearningRule
         {
             var upper = _context.IsTop
                 ? Classification.Loss(stash.Output!, stash.Labels!)
-                : CounterCurrentLoss.Pair(stash.Output!, stash.FeedbackInput, stash.Labels!);
-            var lower = CounterCurrentLoss.Pair(stash.Input, stash.FeedbackOutput!, stash.Labels!);
+                : _pairLoss(stash.Output!, stash.FeedbackInput, stash.Labels!);
+            var lower = _pairLoss(stash.Input, stash.FeedbackOutput!, stash.Labels!);
             var loss = upper + lower;
             _forwardOptimizer.ZeroGrad();
             _feedbackOptimizer.ZeroGrad();

@@ -33,7 +33,8 @@ public static class RuleCatalog
     /// <item>dfa layers learn from the output error broadcast by the top and send nothing down, so they must be all the
     /// layers below the top, and the top must broadcast (dfa or backprop). A dfa conv layer keeps a graph that other
     /// steps' weight updates would invalidate, so it takes one step in flight.</item>
-    /// <item>ccl layers exchange feedback activations with both neighbours, so every layer must be ccl; linear only.</item>
+    /// <item>ccl layers exchange feedback activations with both neighbours, so every layer must be ccl; its conv layers
+    /// need odd kernels and, like dfa's, one step in flight.</item>
     /// </list>
     /// </summary>
     public static void ValidateChain(IReadOnlyList<LayerSpec> chain, int stepsInFlight = 1)
@@ -78,9 +79,14 @@ public static class RuleCatalog
                     {
                         Refuse(mixed.Index, $"its rule '{mixed.Rule}' is mixed with ccl, but ccl layers exchange feedback activations with both neighbours (the feedback network runs through every layer); use ccl for every layer");
                     }
-                    if (layer.Kind != LayerKind.Linear)
+                    if (layer.Kind == LayerKind.Conv && layer.Kernel % 2 == 0)
                     {
-                        Refuse(i, "ccl is implemented for linear layers only (the reference's conv variant, with nearest-neighbour upsampling in the feedback path, is not yet); use an mlp model");
+                        Refuse(i, $"ccl conv layers need an odd kernel (not {layer.Kernel}), so that the feedback convolution keeps the input's size");
+                    }
+                    if (layer.Kind == LayerKind.Conv && stepsInFlight > 1)
+                    {
+                        throw new JobSpecException("stepsInFlight",
+                            $"{stepsInFlight}: ccl conv layer {i} keeps the graphs of its two streams until the step's update, and a conv graph does not survive other steps' weight updates; use 1 step in flight (ccl mlp models allow more)");
                     }
                     break;
             }

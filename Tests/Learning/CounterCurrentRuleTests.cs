@@ -1,3 +1,4 @@
+using Countercurrent.Contracts.Jobs;
 using Countercurrent.Contracts.Signals;
 using Countercurrent.Learning.Rules;
 using static Countercurrent.Tests.Learning.RuleTestChains;
@@ -22,6 +23,48 @@ public sealed class CounterCurrentRuleTests
         // times 0.5 * 256 / 2 = 64: 352.
         var loss = CounterCurrentLoss.Pair(activations, classVectors, Labels(0, 1));
         Assert.Equal(352f, loss.item<float>(), 4);
+    }
+
+    [Fact]
+    public void Normalised_pair_loss_adds_decorrelation_of_samples_and_of_class_vectors()
+    {
+        using var scope = NewDisposeScope();
+        var activations = tensor(new float[] { 3, 4, 0, 2 }, [2, 2]);
+        var classVectors = tensor(new float[] { 1, 0, 0, 5 }, [2, 2]);
+        // Unit rows [[0.6, 0.8], [0, 1]] and [[1, 0], [0, 1]]. Cosines [[0.6, 0.8], [0, 1]] against [[0, 1], [0, 1]]:
+        // (0.36 + 0.04) / 4 = 0.1. Samples [[1, 0.8], [0.8, 1]] against I: (0.64 + 0.64) / 4 = 0.32. Classes: I, 0.
+        // (0.1 + 0.32 + 0) * 0.5 = 0.21.
+        var loss = CounterCurrentLoss.NormalisedPair(activations, classVectors, Labels(1, 1));
+        Assert.Equal(0.21f, loss.item<float>(), 5);
+    }
+
+    [Fact]
+    public void Conv_layer_feedback_upsamples_and_convolves_back_to_the_input_shape()
+    {
+        using var scope = NewDisposeScope();
+        var spec = Spec(bias: false);
+        LayerSpec[] chain =
+        [
+            new() { Index = 0, Kind = LayerKind.Conv, InputShape = [1, 7, 7], OutputShape = [3, 4, 4], Kernel = 3, Stride = 2, Padding = 1, Activation = "elu", Bias = false, Rule = CounterCurrentRule.RuleName },
+            new() { Index = 1, Kind = LayerKind.Linear, InputShape = [3, 4, 4], OutputShape = [2], Activation = "none", Bias = false, Rule = CounterCurrentRule.RuleName },
+        ];
+        using var bottom = new CounterCurrentRule(Context(spec, chain, 0));
+        using var top = new CounterCurrentRule(Context(spec, chain, 1));
+        var labels = Labels(0, 1, 1);
+        var x = Normal(28, 3, 1, 7, 7).requires_grad_();
+
+        var up = bottom.Forward(Batch(0, x, labels));
+        Assert.Equal([3L, 3, 4, 4], up.Up!.Activation.shape);
+        top.Forward(up.Up);
+        var fromTop = top.Feedback(new FeedbackBatch(0, FeedbackKind.Targets, labels, 2));
+        Assert.Equal([2L, 48], fromTop.Down!.Signal.shape);
+        var atBottom = bottom.Feedback(fromTop.Down);
+
+        Assert.Null(atBottom.Down);
+        Assert.True(float.IsFinite(atBottom.Loss!.Value));
+        Assert.Null(x.grad);
+        Assert.Equal(0, bottom.PendingSteps);
+        Assert.Equal([1L, 3, 3, 3], bottom.FeedbackParameters[0].shape);
     }
 
     [Fact]
