@@ -71,7 +71,7 @@ public static partial class JobSpecValidator
                 throw new JobSpecException("batchSize", $"{spec.BatchSize} makes layer {layer.Index}'s signals {bytes:N0} bytes, over the {TensorPayload.MaxBytes:N0}-byte payload limit");
             }
         }
-        RuleCatalog.ValidateChain(chain);
+        RuleCatalog.ValidateChain(chain, spec.StepsInFlight);
         ValidatePlacement(spec, chain.Length);
         return chain;
     }

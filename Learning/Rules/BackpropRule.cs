@@ -16,6 +16,11 @@ namespace Countercurrent.Learning.Rules;
 /// the gradient arrives (PipeDream-style weight stashing): each step's gradient is consistent with the weights that
 /// produced its activations, and is applied to the current weights.
 /// </para>
+/// <para>
+/// Below a feedback-alignment layer the error from above is a projected error rather than a true gradient; this layer
+/// treats it as dLoss/d(output) all the same. At the top over direct-feedback-alignment layers it broadcasts the output
+/// error to every layer below instead of sending a gradient down, since those layers learn from that error alone.
+/// </para>
 /// </summary>
 public sealed class BackpropRule : ILearningRule
 {
@@ -75,9 +80,9 @@ public sealed class BackpropRule : ILearningRule
 
     public RuleOutput Feedback(FeedbackBatch feedback)
     {
-        if (feedback.Kind != FeedbackKind.Gradient)
+        if (feedback.Kind is not (FeedbackKind.Gradient or FeedbackKind.ProjectedError))
         {
-            throw new InvalidOperationException($"backprop expects a gradient from above, not {feedback.Kind}");
+            throw new InvalidOperationException($"backprop expects a gradient (or a projected error) from above, not {feedback.Kind}");
         }
         if (!_stashes.Remove(feedback.Step, out var stash))
         {
@@ -110,6 +115,10 @@ public sealed class BackpropRule : ILearningRule
 
     private RuleOutput TrainTop(ForwardBatch batch)
     {
+        if (_context.RuleBelow == DirectFeedbackAlignmentRule.RuleName)
+        {
+            return DirectFeedbackAlignmentRule.TrainTop(batch, _block, _optimizer, _context.Index);
+        }
         var input = InputForGradient(batch.Activation);
         var logits = _block.forward(input);
         var loss = Classification.Loss(logits, batch.Labels!);

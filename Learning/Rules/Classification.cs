@@ -8,6 +8,20 @@ public static class Classification
 {
     public static Tensor Loss(Tensor logits, Tensor labels) => nn.functional.cross_entropy(logits, labels);
 
+    /// <summary>
+    /// dLoss/d(logits) of the mean cross-entropy, (softmax(logits) - onehot(labels)) / N, with no autograd graph:
+    /// the output error that feedback alignment sends down through B and direct feedback alignment broadcasts. Kept
+    /// divided by the batch size so that it has the scale of backprop's gradient and a learning rate carries over.
+    /// </summary>
+    public static Tensor OutputError(Tensor logits, Tensor labels)
+    {
+        using var _ = no_grad();
+        using var probabilities = nn.functional.softmax(logits.detach(), 1);
+        using var targets = nn.functional.one_hot(labels, logits.shape[1]).to_type(logits.dtype);
+        using var error = probabilities - targets;
+        return error / logits.shape[0];
+    }
+
     public static EvalTally Tally(Tensor logits, Tensor labels)
     {
         using var predicted = logits.argmax(1);
