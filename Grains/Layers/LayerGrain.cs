@@ -75,9 +75,11 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
             {
                 var started = Stopwatch.GetTimestamp();
                 using var scope = NewDisposeScope();
-                var batch = SignalConversion.ToBatch(signal, device, index);
-                var output = Handle(signal.Step, index, () => layer.Forward(batch));
-                var result = Outgoing.From(signal.JobId, output, index, signal, batch);
+                var result = Handle(signal.Step, index, () =>
+                {
+                    var batch = SignalConversion.ToBatch(signal, device, index);
+                    return Outgoing.From(signal.JobId, layer.Forward(batch), index, signal, batch);
+                });
                 RecordWork(jobId, index, started, "forward", result.Bytes(index));
                 return result;
             });
@@ -98,9 +100,8 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
             {
                 var started = Stopwatch.GetTimestamp();
                 using var scope = NewDisposeScope();
-                var batch = SignalConversion.ToBatch(signal, device, index);
-                var output = Handle(signal.Step, index, () => layer.Feedback(batch));
-                var result = Outgoing.From(signal.JobId, output, index, null, null);
+                var result = Handle(signal.Step, index, () =>
+                    Outgoing.From(signal.JobId, layer.Feedback(SignalConversion.ToBatch(signal, device, index)), index, null, null));
                 RecordWork(jobId, index, started, "feedback", result.Bytes(index));
                 return result;
             });
@@ -227,7 +228,8 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
     private Layer Configured(long step) =>
         _layer ?? throw new LayerFailedException(LayerKey.Parse(this.GetPrimaryKeyString()).Index, step, "the layer has no state (released, or its silo died and it was reactivated)", stateLost: true);
 
-    private RuleOutput Handle(long step, int index, Func<RuleOutput> handle)
+    /// <summary>Runs one signal's work; any failure (a bad payload in or out, the rule) becomes a failure of this layer at this step.</summary>
+    private T Handle<T>(long step, int index, Func<T> handle)
     {
         if (step == _faultStep)
         {
@@ -239,7 +241,7 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
         }
         catch (LayerStepException e)
         {
-            logger.LogWarning(e, "layer {Layer} failed at step {Step}", e.Layer, e.Step);
+            logger.LogWarning("layer {Layer} failed at step {Step}: {Reason}", e.Layer, e.Step, e.Reason);
             throw new LayerFailedException(e.Layer, e.Step, e.Reason);
         }
         catch (InvalidPayloadException e)
