@@ -1,6 +1,6 @@
 using Countercurrent.Grains.Checkpoints;
 
-namespace Countercurrent.Tests.Grains;
+namespace Countercurrent.Tests.Checkpoints;
 
 /// <summary>The folder checkpoint store: round trip, clean-up, and no way out of its folder.</summary>
 public sealed class FolderCheckpointStoreTests : IDisposable
