@@ -24,7 +24,7 @@ public static class ClientApp
           export    write a job's trained model    export <job-id> --out DIR --cluster ADDR
           eval      test accuracy of an exported model or a job   eval <DIR | job-id> [--dataset NAME] [--max-eval N]
           bench     samples/s in process, on an embedded silo and on N local silo processes, same spec, one run
-                    (train options, plus --steps N [300] --warmup N [50]; --rules a,b benches each rule in turn;
+                    (train options, plus --epochs N [1] of --steps N [300] each, --warmup N [50]; --rules a,b benches each rule in turn;
                      --processes 1,2,3 adds runs on that many silo processes; --no-embedded skips the embedded silo)
 
         train options (defaults in brackets; see docs/usage.md):

@@ -7,6 +7,7 @@ using Countercurrent.Contracts.Jobs;
 using Countercurrent.Learning;
 using Countercurrent.Learning.Data;
 using Countercurrent.Learning.Models;
+using Countercurrent.Learning.Telemetry;
 using Countercurrent.Learning.Training;
 
 namespace Countercurrent.Client.Commands;
@@ -22,6 +23,7 @@ public static class BenchCommand
     {
         var baseSpec = JobSpecReader.FromCommandLine(args);
         var steps = args.Int("steps") ?? 300;
+        var epochs = args.Int("epochs") ?? 1;
         var warmup = args.Int("warmup") ?? 50;
         var threads = args.Int("threads") ?? 0;
         var json = args.Flag("json");
@@ -37,7 +39,11 @@ public static class BenchCommand
         {
             throw new UsageException($"--steps ({steps}) must be larger than --warmup ({warmup})");
         }
-        baseSpec = baseSpec with { Epochs = 1, MaxStepsPerEpoch = steps, MaxEvalSamples = baseSpec.BatchSize };
+        if (epochs < 1)
+        {
+            throw new UsageException($"--epochs ({epochs}) must be at least 1");
+        }
+        baseSpec = baseSpec with { Epochs = epochs, MaxStepsPerEpoch = steps, MaxEvalSamples = baseSpec.BatchSize, TraceEvery = 0 };
         JobSpecValidator.Validate(baseSpec with { JobId = "bench" });
         TorchRuntime.SetThreads(threads);
         var data = DatasetCatalog.Load(baseSpec);
@@ -75,17 +81,21 @@ public static class BenchCommand
                 r.SamplesPerSecond,
                 ratioToInProcess = r.SamplesPerSecond / rows.First(x => x.Rule == r.Rule && x.Mode == "in-process").SamplesPerSecond,
                 r.Intervals,
-                rssMiB = r.RssMiB,
+                rssMiBPerEpoch = r.RssMiB,
+                liveTensorsPerEpoch = r.LiveTensors,
+                rssGrowthPercent = r.RssGrowthPercent,
+                r.BytesPerStep,
             }), new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
         }
         else
         {
-            Console.Out.WriteLine($"{"mode",-14} {"rule",-10} {"samples/s",10} {"ratio",7} {"intervals",9} {"RSS MiB",8}");
+            Console.Out.WriteLine($"{"mode",-14} {"rule",-10} {"samples/s",10} {"ratio",7} {"intervals",9} {"RSS MiB (last)",15} {"RSS growth",10} {"tensors",12} {"KiB/step",9}");
             foreach (var r in rows)
             {
                 var baseline = rows.First(x => x.Rule == r.Rule && x.Mode == "in-process").SamplesPerSecond;
+                var tensors = r.LiveTensors.Length > 0 ? $"{r.LiveTensors[0]}->{r.LiveTensors[^1]}" : "-";
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Mode,-14} {r.Rule,-10} {r.SamplesPerSecond,10:N0} {r.SamplesPerSecond / baseline,7:0.00} {r.Intervals,9} {r.RssMiB,8:N0}"));
+                    $"{r.Mode,-14} {r.Rule,-10} {r.SamplesPerSecond,10:N0} {r.SamplesPerSecond / baseline,7:0.00} {r.Intervals,9} {(r.RssMiB.Length > 0 ? r.RssMiB[^1] : 0),15:N0} {r.RssGrowthPercent,9:0.0}% {tensors,12} {r.BytesPerStep / 1024,9:N0}"));
             }
         }
         return ExitCodes.Success;
@@ -94,20 +104,27 @@ public static class BenchCommand
     private static BenchRow InProcess(JobSpec spec, DatasetPair data, int warmup, CancellationToken cancel)
     {
         using var trainer = new InProcessTrainer(spec with { JobId = "bench" }, data);
-        var order = new BatchOrder(data.Train.Count, spec.BatchSize, spec.Seed, 0, maxSteps: spec.MaxStepsPerEpoch);
         var sampler = new ThroughputSampler(spec.BatchSize, warmup);
+        var memory = new List<ProcessResources[]>();
         var lastObservation = Stopwatch.StartNew();
-        for (var s = 0; s < order.StepCount; s++)
+        long done = 0;
+        for (var epoch = 0; epoch < spec.Epochs; epoch++)
         {
-            cancel.ThrowIfCancellationRequested();
-            trainer.TrainStep(s, data.Train, order.Batch(s));
-            if (s + 1 == warmup || lastObservation.Elapsed.TotalSeconds >= 0.5 || s + 1 == order.StepCount)
+            var order = new BatchOrder(data.Train.Count, spec.BatchSize, spec.Seed, epoch, maxSteps: spec.MaxStepsPerEpoch);
+            for (var s = 0; s < order.StepCount; s++)
             {
-                sampler.Observe(s + 1);
-                lastObservation.Restart();
+                cancel.ThrowIfCancellationRequested();
+                trainer.TrainStep(done, data.Train, order.Batch(s));
+                done++;
+                if (done == warmup || lastObservation.Elapsed.TotalSeconds >= 0.5 || s + 1 == order.StepCount)
+                {
+                    sampler.Observe(done);
+                    lastObservation.Restart();
+                }
             }
+            memory.Add([ProcessMemory.Snapshot("in-process")]);
         }
-        return new BenchRow("in-process", string.Join(",", spec.Rules), sampler.MedianSamplesPerSecond(), sampler.Intervals, RssMiB());
+        return new BenchRow("in-process", string.Join(",", spec.Rules), sampler.MedianSamplesPerSecond(), sampler.Intervals, memory, 0);
     }
 
     private static async Task<BenchRow> OnSilo(string mode, ClusterConnection connection, JobSpec spec, int warmup, CancellationToken cancel)
@@ -130,18 +147,34 @@ public static class BenchCommand
         {
             throw new InvalidOperationException($"bench job {spec.JobId} ended {status.State}: {status.Failure}");
         }
-        return new BenchRow(mode, string.Join(",", spec.Rules), sampler.MedianSamplesPerSecond(), sampler.Intervals, RssMiB());
+        var memory = status.History.Select(h => h.Resources ?? []).ToList();
+        var steps = status.StepsDone;
+        return new BenchRow(mode, string.Join(",", spec.Rules), sampler.MedianSamplesPerSecond(), sampler.Intervals, memory,
+            steps > 0 ? status.History.Sum(h => h.BytesSent) / (double)steps : 0);
     }
 
-    private static double RssMiB()
+    /// <summary>One mode's figures; memory holds, per epoch, every process that hosts layers.</summary>
+    private sealed record BenchRow(string Mode, string Rule, double SamplesPerSecond, int Intervals, List<ProcessResources[]> Memory, double BytesPerStep)
     {
-        using var self = Process.GetCurrentProcess();
-        return self.WorkingSet64 / (1024.0 * 1024.0);
-    }
+        /// <summary>Total RSS of the processes hosting layers, per epoch.</summary>
+        public double[] RssMiB => Memory.Select(e => e.Sum(p => p.RssMiB)).ToArray();
 
-    private sealed record BenchRow(string Mode, string Rule, double SamplesPerSecond, int Intervals, double RssMiB)
-    {
+        public long[] LiveTensors => Memory.Select(e => e.Sum(p => p.LiveTensors)).ToArray();
+
+        /// <summary>RSS growth from the end of epoch 2 (or 1) to the last epoch, in percent.</summary>
+        public double RssGrowthPercent
+        {
+            get
+            {
+                var rss = RssMiB;
+                var from = rss.Length > 2 ? rss[1] : rss.Length > 0 ? rss[0] : double.NaN;
+                return rss.Length > 0 ? (rss[^1] - from) / from * 100 : double.NaN;
+            }
+        }
+
         public string Line(double baseline) => string.Create(CultureInfo.InvariantCulture,
-            $"{Mode} {Rule}: {SamplesPerSecond:N0} samples/s ({SamplesPerSecond / baseline:0.00}x in-process) over {Intervals} intervals, RSS {RssMiB:N0} MiB");
+            $"{Mode} {Rule}: {SamplesPerSecond:N0} samples/s ({SamplesPerSecond / baseline:0.00}x in-process) over {Intervals} intervals; " +
+            $"RSS per epoch [{string.Join(" ", RssMiB.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))}] MiB; " +
+            $"live tensors [{string.Join(" ", LiveTensors)}]; {BytesPerStep / 1024:N0} KiB sent per step");
     }
 }

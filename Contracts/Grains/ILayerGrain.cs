@@ -33,6 +33,10 @@ public interface ILayerGrain : IGrainWithStringKey
     [Alias("RestoreCheckpoint")]
     Task RestoreCheckpoint(long checkpoint);
 
+    /// <summary>The memory of the process hosting this layer, and the payload bytes this layer has sent since it was configured.</summary>
+    [Alias("GetResources")]
+    Task<LayerResources> GetResources();
+
     /// <summary>Makes the layer fail when it handles a signal of this step: for testing failure handling.</summary>
     [Alias("ArmFault")]
     Task ArmFault(long step);

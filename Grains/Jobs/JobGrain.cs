@@ -51,6 +51,7 @@ public sealed class JobGrain(
 
     private Task? _training;
     private volatile bool _cancelRequested;
+    private long _bytesReported;
 
     private JobStatus Status
     {
@@ -253,7 +254,8 @@ public sealed class JobGrain(
             }
             var seconds = clock.Elapsed.TotalSeconds;
             var eval = await steps.Evaluate(data.Test, spec.MaxEvalSamples, Status.StepsDone);
-            var result = new EpochResult(epoch + 1, losses.Means(), (double)eval.Correct / eval.Count, eval.LossSum / eval.Count, samples / seconds, seconds);
+            var (resources, bytes) = await Resources(layers);
+            var result = new EpochResult(epoch + 1, losses.Means(), (double)eval.Correct / eval.Count, eval.LossSum / eval.Count, samples / seconds, seconds, resources, bytes);
             CountercurrentTelemetry.SamplesPerSecond.Record(result.SamplesPerSecond, new KeyValuePair<string, object?>(CountercurrentTelemetry.Tags.Job, JobId));
             Status = Status with { Epoch = epoch + 1, StepInEpoch = 0, History = [.. Status.History, result], StepsInFlight = 0 };
             await Checkpoint(layers);
@@ -281,6 +283,16 @@ public sealed class JobGrain(
             Layers = report.Losses.Length == 0 ? Status.Layers : Status.Layers.Select((l, i) => float.IsNaN(latest[i]) ? l : l with { LastLoss = latest[i] }).ToArray(),
             LossCurve = point is null ? Status.LossCurve : [.. Status.LossCurve, point],
         };
+    }
+
+    /// <summary>Memory of each process hosting layers, and the payload bytes the layers sent since the last call.</summary>
+    private async Task<(ProcessResources[] Processes, long BytesSent)> Resources(ILayerGrain[] layers)
+    {
+        var reports = await Task.WhenAll(layers.Select(l => l.GetResources()));
+        var total = reports.Sum(r => r.BytesSent);
+        var sent = Math.Max(0, total - _bytesReported);
+        _bytesReported = total;
+        return (reports.Select(r => r.Process).DistinctBy(p => p.Process).OrderBy(p => p.Process, StringComparer.Ordinal).ToArray(), sent);
     }
 
     /// <summary>With no step in flight: every layer writes its state under a new id, then the id is committed.</summary>

@@ -36,6 +36,7 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
     private ILayerGrain? _below;
     private ILayerGrain[] _allBelow = [];
     private long _faultStep = long.MinValue;
+    private long _bytesSent;
 
     private int Index => _setup?.Index ?? -1;
 
@@ -187,6 +188,9 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
     private static bool SameLayer(LayerSetup current, LayerSetup next) =>
         current.Spec.JobId == next.Spec.JobId && current.Index == next.Index && current.Device == next.Device;
 
+    public Task<LayerResources> GetResources() =>
+        Task.FromResult(new LayerResources(ProcessMemory.Snapshot(silo.Name), _bytesSent));
+
     public Task ArmFault(long step)
     {
         _faultStep = step;
@@ -252,6 +256,7 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
 
     private async Task<StepReport> Send(long step, Outgoing outgoing)
     {
+        _bytesSent += outgoing.Bytes(Index);
         var calls = new List<Task<StepReport>>(2);
         if (outgoing.Up is not null)
         {

@@ -68,7 +68,8 @@ public sealed class InProcessTrainer : IDisposable
             trainSeconds += seconds;
             trainSamples += samples;
             var eval = Evaluate(_data.Test, _spec.MaxEvalSamples);
-            var result = new EpochResult(epoch + 1, losses.Means(), (double)eval.Correct / eval.Count, eval.LossSum / eval.Count, samples / seconds, seconds);
+            var result = new EpochResult(epoch + 1, losses.Means(), (double)eval.Correct / eval.Count, eval.LossSum / eval.Count, samples / seconds, seconds,
+                [Telemetry.ProcessMemory.Snapshot("in-process")]);
             history.Add(result);
             epochDone?.Invoke(result);
         }
