@@ -1,12 +1,13 @@
 using Countercurrent.Contracts.Grains;
 using Countercurrent.Contracts.Jobs;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Countercurrent.Client.Commands;
 
 /// <summary>
-/// Follows a job until it ends: a progress bar with the epoch, step, per-layer losses and samples/s when the output is
-/// a terminal, a line per finished epoch always. Polls the job grain: the job never waits on its watchers.
+/// Follows a job until it ends: a live view (epoch progress, samples/s, steps in flight, a table of the layers with their
+/// losses, the last epochs' accuracy) when the output is a terminal, and a line per finished epoch. Polls the job grain: the job never waits on its watchers.
 /// </summary>
 public sealed class JobFollower(IJobGrain job, TrainingReport report)
 {
@@ -28,33 +29,46 @@ public sealed class JobFollower(IJobGrain job, TrainingReport report)
             PrintNewEpochs(status, printed);
             return status;
         }
-        await console.Progress()
-            .AutoClear(true)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .StartAsync(async context =>
+        await console.Live(Render(status)).AutoClear(true).StartAsync(async context =>
+        {
+            while (true)
             {
-                var bar = context.AddTask("starting", maxValue: Math.Max(1, status.StepsPerEpoch * (status.Spec?.Epochs ?? 1)));
-                while (true)
+                context.UpdateTarget(Render(status));
+                if (status.IsFinished)
                 {
-                    bar.Value = status.StepsDone;
-                    bar.Description = Markup.Escape(Describe(status));
-                    printed = PrintAbove(console, status, printed);
-                    if (status.IsFinished)
-                    {
-                        bar.StopTask();
-                        break;
-                    }
-                    await Task.Delay(PollInterval, cancel);
-                    status = await job.GetStatus();
+                    break;
                 }
-            });
+                await Task.Delay(PollInterval, cancel);
+                status = await job.GetStatus();
+            }
+        });
+        PrintNewEpochs(status, printed);
         return status;
     }
 
-    private static string Describe(JobStatus s)
+    /// <summary>The live view: progress of the epoch, throughput, steps in flight, and a table of the layers with their latest local loss.</summary>
+    private static IRenderable Render(JobStatus s)
     {
-        var losses = string.Join(" ", s.Layers.Where(l => !float.IsNaN(l.LastLoss)).Select(l => $"L{l.Index}={l.LastLoss:0.000}"));
-        return $"epoch {Math.Min(s.Epoch + 1, s.Spec?.Epochs ?? 1)}/{s.Spec?.Epochs} step {s.StepInEpoch}/{s.StepsPerEpoch}  {losses}  {s.SamplesPerSecond:N0} samples/s  in flight {s.StepsInFlight}";
+        var epochs = s.Spec?.Epochs ?? 1;
+        var fraction = s.StepsPerEpoch > 0 ? Math.Clamp((double)s.StepInEpoch / s.StepsPerEpoch, 0, 1) : 0;
+        const int width = 40;
+        var filled = (int)Math.Round(fraction * width);
+        var header = new Markup(
+            $"[bold]{Markup.Escape(s.JobId)}[/]  epoch {Math.Min(s.Epoch + 1, epochs)}/{epochs}  " +
+            $"[green]{new string('━', filled)}[/][grey]{new string('━', width - filled)}[/] {fraction:P0}  " +
+            $"step {s.StepInEpoch}/{s.StepsPerEpoch}  {s.SamplesPerSecond:N0} samples/s  in flight {s.StepsInFlight}" +
+            (s.Recoveries.Length > 0 ? $"  [yellow]{s.Recoveries.Length} recover{(s.Recoveries.Length == 1 ? "y" : "ies")}[/]" : ""));
+        var layers = new Table().Border(TableBorder.Rounded).AddColumns("layer", "rule", "silo / device", "loss");
+        foreach (var l in s.Layers)
+        {
+            layers.AddRow(Markup.Escape(l.Description), Markup.Escape(l.Rule), Markup.Escape($"{l.Silo} / {l.Device}"), float.IsNaN(l.LastLoss) ? "-" : $"{l.LastLoss:0.0000}");
+        }
+        var history = new Table().Border(TableBorder.Rounded).AddColumns("epoch", "test accuracy", "test loss", "samples/s");
+        foreach (var h in s.History.TakeLast(5))
+        {
+            history.AddRow($"{h.Epoch}", $"{h.TestAccuracy:0.0000}", $"{h.TestLoss:0.0000}", $"{h.SamplesPerSecond:N0}");
+        }
+        return s.History.Length > 0 ? new Rows(header, layers, history) : new Rows(header, layers);
     }
 
     private int PrintNewEpochs(JobStatus status, int printed)
@@ -62,15 +76,6 @@ public sealed class JobFollower(IJobGrain job, TrainingReport report)
         for (var i = printed; i < status.History.Length; i++)
         {
             report.Epoch(status.History[i], status.Spec?.Epochs ?? 0);
-        }
-        return status.History.Length;
-    }
-
-    private int PrintAbove(IAnsiConsole console, JobStatus status, int printed)
-    {
-        for (var i = printed; i < status.History.Length; i++)
-        {
-            console.MarkupLine(Markup.Escape(TrainingReport.EpochLine(status.History[i], status.Spec?.Epochs ?? 0)));
         }
         return status.History.Length;
     }
