@@ -46,8 +46,8 @@ public sealed class Dataset
     /// <summary>A batch as byte blobs ready for tensor payloads.</summary>
     public (byte[] Images, byte[] Labels) BatchBytes(ReadOnlySpan<int> indices)
     {
-        var images = new byte[indices.Length * SampleSize * sizeof(float)];
-        var labels = new byte[indices.Length * sizeof(long)];
+        var images = GC.AllocateUninitializedArray<byte>(indices.Length * SampleSize * sizeof(float));
+        var labels = GC.AllocateUninitializedArray<byte>(indices.Length * sizeof(long));
         CopyBatch(indices, MemoryMarshal.Cast<byte, float>(images.AsSpan()), MemoryMarshal.Cast<byte, long>(labels.AsSpan()));
         return (images, labels);
     }

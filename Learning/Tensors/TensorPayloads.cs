@@ -24,7 +24,10 @@ public static class TensorPayloads
                 $"{name}: {bytes:N0} bytes for shape [{string.Join(", ", tensor.shape)}] is over the payload limit of {TensorPayload.MaxBytes:N0} bytes; use a smaller batch");
         }
         using var source = tensor.device_type == DeviceType.CPU ? tensor.detach().contiguous() : tensor.detach().cpu().contiguous();
-        return new TensorPayload(tensor.shape, type, source.bytes.ToArray());
+        // Every byte is overwritten by the copy, so the array need not be zeroed first.
+        var data = GC.AllocateUninitializedArray<byte>((int)bytes);
+        source.bytes.CopyTo(data);
+        return new TensorPayload(tensor.shape, type, data);
     }
 
     /// <summary>Creates a tensor on <paramref name="device"/> from a payload, after checking its bytes against its shape.</summary>

@@ -1,0 +1,74 @@
+using Countercurrent.Contracts.Grains;
+using Countercurrent.Contracts.Jobs;
+using Countercurrent.Grains.Placement;
+using Countercurrent.Learning.Models;
+
+namespace Countercurrent.Tests.Cluster;
+
+/// <summary>Placement without Orleans: balanced contiguous groups, pins, devices, refusals.</summary>
+public sealed class PlacementPlannerTests
+{
+    private static readonly SiloDescription A = new("a", "addr-a", ["cpu"], 1);
+    private static readonly SiloDescription B = new("b", "addr-b", ["cpu", "cuda:0", "cuda:1"], 1);
+    private static readonly SiloDescription C = new("c", "addr-c", ["cpu"], 1);
+
+    private static LayerSpec[] Chain(string model) => JobSpecValidator.Validate(new JobSpec { Model = model, Dataset = "synthetic" });
+
+    [Fact]
+    public void Layers_are_cut_into_contiguous_groups_of_even_work()
+    {
+        // 784x1024 + 1024x1024 + 1024x10: layer 0 alone against layers 1 and 2 is the most even cut.
+        var plan = PlacementPlanner.Plan(Chain("mlp:784-1024-1024-10"), [], [B, A]);
+
+        Assert.Equal(["a", "b", "b"], plan.Select(p => p.Silo.Name));
+    }
+
+    [Fact]
+    public void Equal_layers_spread_evenly_in_silo_name_order()
+    {
+        var plan = PlacementPlanner.Plan(Chain("mlp:784-64-64-64-64-64-10"), [], [C, A, B]);
+
+        Assert.Equal(3, plan.Select(p => p.Silo.Name).Distinct().Count());
+        Assert.Equal(plan.Select(p => p.Silo.Name).OrderBy(n => n, StringComparer.Ordinal), plan.Select(p => p.Silo.Name));
+    }
+
+    [Fact]
+    public void More_silos_than_layers_leaves_some_silos_without_layers()
+    {
+        var plan = PlacementPlanner.Plan(Chain("mlp:784-10"), [], [A, B, C]);
+
+        Assert.Equal("a", Assert.Single(plan).Silo.Name);
+    }
+
+    [Fact]
+    public void Pins_win_and_devices_go_round_robin_over_what_the_silo_offers()
+    {
+        var plan = PlacementPlanner.Plan(Chain("mlp:784-32-32-32-10"), [new(0, "b"), new(1, "b"), new(2, "b", "cpu")], [A, B]);
+
+        Assert.Equal(["b", "b", "b", "b"], plan.Select(p => p.Silo.Name));
+        Assert.Equal(["cpu", "cuda:0", "cpu", "cuda:1"], plan.Select(p => p.Device));
+    }
+
+    [Fact]
+    public void A_pin_to_an_absent_silo_or_device_is_refused_naming_both()
+    {
+        var silo = Assert.Throws<JobSpecException>(() => PlacementPlanner.Plan(Chain("mlp:784-10"), [new(0, "z")], [A]));
+        var device = Assert.Throws<JobSpecException>(() => PlacementPlanner.Plan(Chain("mlp:784-10"), [new(0, "a", "cuda:0")], [A]));
+
+        Assert.Equal("placement", silo.Field);
+        Assert.Contains("'z'", silo.Message);
+        Assert.Contains("'cuda:0'", device.Message);
+        Assert.Contains("'a'", device.Message);
+    }
+
+    [Theory]
+    [InlineData(new[] { 1.0, 1, 1, 1 }, 2, new[] { 0, 0, 1, 1 })]
+    [InlineData(new[] { 8.0, 1, 1, 1 }, 2, new[] { 0, 1, 1, 1 })]
+    [InlineData(new[] { 1.0, 1, 1, 9 }, 2, new[] { 0, 0, 0, 1 })]
+    [InlineData(new[] { 4.0, 1, 1, 1, 1, 4 }, 3, new[] { 0, 1, 1, 1, 1, 2 })]
+    [InlineData(new[] { 5.0 }, 3, new[] { 0 })]
+    public void Balanced_groups_minimise_the_largest_group(double[] work, int count, int[] expected)
+    {
+        Assert.Equal(expected, PlacementPlanner.BalancedGroups(work, count));
+    }
+}
