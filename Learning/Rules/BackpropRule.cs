@@ -49,11 +49,7 @@ public sealed class BackpropRule : ILearningRule
     {
         if (batch.Phase == Phase.Eval)
         {
-            using var _ = no_grad();
-            var output = _block.forward(batch.Activation);
-            return _context.IsTop
-                ? new RuleOutput(Eval: Classification.Tally(output, batch.Labels!))
-                : new RuleOutput(Up: batch with { Activation = output });
+            return Inference.Forward(_block, batch, _context.IsTop);
         }
         if (_context.IsTop)
         {

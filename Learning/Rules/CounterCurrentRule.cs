@@ -97,11 +97,7 @@ public sealed class CounterCurrentRule : ILearningRule
     {
         if (batch.Phase == Phase.Eval)
         {
-            using var _ = no_grad();
-            var prediction = _forward.forward(batch.Activation);
-            return _context.IsTop
-                ? new RuleOutput(Eval: Classification.Tally(prediction, batch.Labels!))
-                : new RuleOutput(Up: batch with { Activation = prediction });
+            return Inference.Forward(_forward, batch, _context.IsTop);
         }
         var stash = StashOf(batch.Step);
         if (stash.Input is not null)
