@@ -218,7 +218,6 @@ public sealed class JobGrain(
         while (Status.Epoch < spec.Epochs && !_cancelRequested)
         {
             var epoch = Status.Epoch;
-            DelayDeactivation(TimeSpan.FromHours(2));
             var order = new BatchOrder(data.Train.Count, spec.BatchSize, spec.Seed, epoch, maxSteps: spec.MaxStepsPerEpoch);
             var losses = new LossAverager(chain.Length);
             var curve = new LossCurveRecorder(chain.Length, order.StepCount);
@@ -265,6 +264,8 @@ public sealed class JobGrain(
 
     private void Record(StepReport report, LossAverager losses, LossCurveRecorder curve, long samples, Stopwatch clock, int inFlight)
     {
+        // Nothing may call the job while it trains; it must not be collected as idle meanwhile.
+        DelayDeactivation(TimeSpan.FromMinutes(30));
         losses.Add(report.Losses);
         foreach (var (layer, loss) in report.Losses)
         {
