@@ -61,6 +61,8 @@ public static class JobSpecReader
             MaxStepsPerEpoch = args.Int("max-steps") ?? spec.MaxStepsPerEpoch,
             MaxEvalSamples = args.Int("max-eval") ?? spec.MaxEvalSamples,
             SyntheticSamples = args.Int("synthetic-samples") ?? spec.SyntheticSamples,
+            AuxHead = args.String("aux-head") ?? spec.AuxHead,
+            AuxDepth = args.Int("aux-depth") ?? spec.AuxDepth,
         };
     }
 }

@@ -16,6 +16,10 @@ namespace Countercurrent.Learning.Rules;
 /// the gradient arrives (PipeDream-style weight stashing): each step's gradient is consistent with the weights that
 /// produced its activations, and is applied to the current weights.
 /// </para>
+/// <para>
+/// Above a layer whose rule takes no feedback (local-aux under a block of backprop layers) it computes no input
+/// gradient and sends nothing down.
+/// </para>
 /// </summary>
 public sealed class BackpropRule : ILearningRule
 {
@@ -25,6 +29,7 @@ public sealed class BackpropRule : ILearningRule
     private readonly Block _block;
     private readonly LayerOptimizer _optimizer;
     private readonly bool _stashWeights;
+    private readonly bool _sendsDown;
     private readonly Dictionary<long, Stash> _stashes = [];
     private Block? _shadow;
 
@@ -34,6 +39,7 @@ public sealed class BackpropRule : ILearningRule
         _block = new Block(context.Layer, context.Device, context.Seed(0));
         _optimizer = new LayerOptimizer(_block.parameters(), context.Job);
         _stashWeights = context.Job.StepsInFlight > 1;
+        _sendsDown = !context.IsBottom && RuleCatalog.TakesFeedback(context.RuleBelow!);
     }
 
     public string Name => RuleName;
@@ -104,7 +110,7 @@ public sealed class BackpropRule : ILearningRule
                 }
             }
             _optimizer.Step();
-            return _context.IsBottom ? RuleOutput.None : new RuleOutput(Down: GradientDown(feedback.Step, input.grad!));
+            return _sendsDown ? new RuleOutput(Down: GradientDown(feedback.Step, input.grad!)) : RuleOutput.None;
         }
     }
 
@@ -117,12 +123,12 @@ public sealed class BackpropRule : ILearningRule
         loss.backward();
         _optimizer.Step();
         return new RuleOutput(
-            Down: _context.IsBottom ? null : GradientDown(batch.Step, input.grad!),
+            Down: _sendsDown ? GradientDown(batch.Step, input.grad!) : null,
             Loss: loss.item<float>());
     }
 
     private Tensor InputForGradient(Tensor activation) =>
-        activation.detach().requires_grad_(!_context.IsBottom);
+        activation.detach().requires_grad_(_sendsDown);
 
     private FeedbackBatch GradientDown(long step, Tensor gradient) =>
         new(step, FeedbackKind.Gradient, gradient.detach(), _context.Index);

@@ -9,6 +9,9 @@ public static class RuleCatalog
     private static readonly Dictionary<string, Func<LayerContext, ILearningRule>> Factories = new()
     {
         [BackpropRule.RuleName] = context => new BackpropRule(context),
+        [LocalAuxiliaryRule.RuleName] = context => new LocalAuxiliaryRule(context),
+        [ForwardForwardRule.RuleName] = context => new ForwardForwardRule(context),
+        [NoPropRule.RuleName] = context => new NoPropRule(context),
     };
 
     /// <summary>Rules at the top whose feedback stream starts from the class targets, not from the forward pass.</summary>
@@ -17,7 +20,13 @@ public static class RuleCatalog
     public static IReadOnlyCollection<string> Names => Factories.Keys;
 
     /// <summary>Rules that condition every block on the raw input, which then travels with every forward signal.</summary>
-    private static readonly HashSet<string> InputConditioned = [];
+    private static readonly HashSet<string> InputConditioned = [NoPropRule.RuleName];
+
+    /// <summary>Rules that learn from what arrives from below (and the label) alone: they neither take nor send feedback.</summary>
+    internal static readonly HashSet<string> FeedbackFree = [LocalAuxiliaryRule.RuleName, ForwardForwardRule.RuleName, NoPropRule.RuleName];
+
+    /// <summary>Whether a layer with this rule learns from feedback, so that the layer above should send it some.</summary>
+    public static bool TakesFeedback(string rule) => !FeedbackFree.Contains(rule);
 
     public static bool StartsFeedbackFromTargets(string rule) => TargetDriven.Contains(rule);
 
@@ -39,5 +48,6 @@ public static class RuleCatalog
                 throw new JobSpecException("rules", $"layer {layer.Index}: rule '{layer.Rule}' is unknown; expected one of {string.Join(", ", Names)}");
             }
         }
+        FeedbackFreeMixes.Validate(chain);
     }
 }
