@@ -14,8 +14,8 @@ namespace Countercurrent.Learning.Rules;
 /// paper's loss vanishes) and abar_T &lt; 1 (every signal-to-noise ratio is finite).
 /// </para>
 /// <para>
-/// Block t is trained with (T / 2) eta (SNR(t) - SNR(t - 1)) ||u_hat_t(z_(t-1), x) - u_y||^2, SNR(t) = abar_t / (1 - abar_t),
-/// and inference steps z_t = a_t u_hat_t(z_(t-1), x) + b_t z_(t-1) + sqrt(c_t) eps, the Gaussian posterior
+/// Block t is trained with (T / 2) eta (SNR(t) - SNR(t - 1)) ||u_hat_t(z_(t-1), x) - u_y||^2, SNR(t) = abar_t / (1 - abar_t).
+/// The paper's inference step draws z_t ~ N(a_t u_hat_t(z_(t-1), x) + b_t z_(t-1), c_t I): the Gaussian posterior
 /// q(z_t | z_(t-1), y) with u_y replaced by the block's prediction.
 /// </para>
 /// </summary>
@@ -66,11 +66,11 @@ public sealed class NoPropSchedule
         return Math.Sqrt(_alphaBar[t]) * embeddings + Math.Sqrt(1 - _alphaBar[t]) * noise;
     }
 
-    /// <summary>z_t from z_(t-1), the block's prediction of the label embedding and standard normal <paramref name="noise"/>.</summary>
-    public Tensor Denoise(int t, Tensor predicted, Tensor previous, Tensor noise)
+    /// <summary>The mean of the inference step into z_t, a_t u_hat + b_t z_(t-1), from z_(t-1) and the block's prediction of the label embedding.</summary>
+    public Tensor StepMean(int t, Tensor predicted, Tensor previous)
     {
-        var (a, b, c) = Step(t);
-        return a * predicted + b * previous + Math.Sqrt(c) * noise;
+        var (a, b, _) = Step(t);
+        return a * predicted + b * previous;
     }
 
     /// <summary>Standard normal noise drawn on the CPU from <paramref name="generator"/>, then moved to <paramref name="device"/>.</summary>
