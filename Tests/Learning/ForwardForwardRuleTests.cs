@@ -129,7 +129,7 @@ public sealed class ForwardForwardRuleTests
     [Fact]
     public void LearnsSyntheticDataWithoutAnyFeedback()
     {
-        var (result, forward, feedback) = FeedbackFreeTraining.Run(Spec with { Model = "mlp:784-128-128-10" });
+        var (result, forward, feedback) = FeedbackFreeTraining.Run(Spec with { Model = "mlp:784-128-128-10", LearningRate = 3e-3, Epochs = 5 });
 
         Assert.True(result.TestAccuracy > 0.5, $"test accuracy {result.TestAccuracy:P1}");
         Assert.True(forward > 0);
