@@ -43,6 +43,7 @@ public sealed class NoPropRule : ILearningRule
     private readonly NoPropSchedule _schedule;
     private readonly DenoisingBlock? _denoiser;
     private readonly Block? _classifier;
+    private readonly nn.Module _module;
     private readonly Tensor _embeddings;
     private readonly LayerOptimizer _optimizer;
     private readonly int _t;
@@ -54,16 +55,15 @@ public sealed class NoPropRule : ILearningRule
         _t = context.Index + 1;
         var classes = context.Chain[^1].OutputFeatures;
         _embeddings = eye(classes, device: context.Device).DetachFromDisposeScope();
-        nn.Module module;
         if (context.IsTop)
         {
-            module = _classifier = new Block(context.Layer, context.Device, context.Seed(0));
+            _module = _classifier = new Block(context.Layer, context.Device, context.Seed(0));
         }
         else
         {
-            module = _denoiser = new DenoisingBlock(context.Layer, context.Chain[0].InputFeatures, _embeddings.shape[1], classes, context.Device, context.Seed(0));
+            _module = _denoiser = new DenoisingBlock(context.Layer, context.Chain[0].InputFeatures, _embeddings.shape[1], classes, context.Device, context.Seed(0));
         }
-        _optimizer = new LayerOptimizer(module.parameters(), context.Job);
+        _optimizer = new LayerOptimizer(_module.parameters(), context.Job);
     }
 
     public string Name => RuleName;
@@ -80,7 +80,7 @@ public sealed class NoPropRule : ILearningRule
         throw new InvalidOperationException($"{RuleName} blocks learn to denoise the label on their own and take no feedback, but {feedback.Kind} arrived from layer {feedback.FromLayer}");
 
     /// <summary>The prediction u_hat of the label embedding from the block's logits: softmax(logits) W_Embed.</summary>
-    public Tensor Prediction(Tensor logits) => nn.functional.softmax(logits, 1).matmul(_embeddings);
+    private Tensor Prediction(Tensor logits) => nn.functional.softmax(logits, 1).matmul(_embeddings);
 
     private RuleOutput Denoise(ForwardBatch batch)
     {
@@ -133,21 +133,20 @@ public sealed class NoPropRule : ILearningRule
 
     public void Save(BinaryWriter writer)
     {
-        (_denoiser as nn.Module ?? _classifier!).save(writer);
+        _module.save(writer);
         _optimizer.Save(writer);
     }
 
     public void Load(BinaryReader reader)
     {
-        (_denoiser as nn.Module ?? _classifier!).load(reader);
+        _module.load(reader);
         _optimizer.Load(reader);
     }
 
     public void Dispose()
     {
         _optimizer.Dispose();
-        _denoiser?.Dispose();
-        _classifier?.Dispose();
+        _module.Dispose();
         _embeddings.Dispose();
     }
 }

@@ -23,7 +23,7 @@ public static class RuleCatalog
     private static readonly HashSet<string> InputConditioned = [NoPropRule.RuleName];
 
     /// <summary>Rules that learn from what arrives from below (and the label) alone: they neither take nor send feedback.</summary>
-    internal static readonly HashSet<string> FeedbackFree = [LocalAuxiliaryRule.RuleName, ForwardForwardRule.RuleName, NoPropRule.RuleName];
+    private static readonly HashSet<string> FeedbackFree = [LocalAuxiliaryRule.RuleName, ForwardForwardRule.RuleName, NoPropRule.RuleName];
 
     /// <summary>Whether a layer with this rule learns from feedback, so that the layer above should send it some.</summary>
     public static bool TakesFeedback(string rule) => !FeedbackFree.Contains(rule);
