@@ -8,8 +8,8 @@ namespace Countercurrent.Learning.Rules;
 /// noise to label: z_0 is pure noise and z_T is closest to the label embedding u_y, with
 /// q(z_t | y) = N(sqrt(abar_t) u_y, (1 - abar_t) I) and abar_t = alpha_t alpha_(t+1) ... alpha_T.
 /// <para>
-/// abar follows the cosine schedule of Nichol and Dhariwal (2021) with offset s = 0.008, laid over the T + 1 noise levels
-/// z_T..z_0 (z_T at the first diffusion step, z_0 at the last): abar_t = f(T + 1 - t) / f(0) with
+/// abar follows the cosine schedule of Nichol and Dhariwal (2021) with offset s = 0.008. How it is laid over the T + 1
+/// noise levels z_T..z_0 is our reading (z_T at the first diffusion step, z_0 at the last): abar_t = f(T + 1 - t) / f(0) with
 /// f(k) = cos^2(((k / (T + 1)) + s) / (1 + s) * pi / 2). So abar_0 = 0 (z_0 ~ N(0, I) exactly, the KL term of the
 /// paper's loss vanishes) and abar_T &lt; 1 (every signal-to-noise ratio is finite).
 /// </para>
