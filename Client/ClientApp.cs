@@ -32,9 +32,13 @@ public static class ClientApp
           --dataset NAME         fashion-mnist | mnist | synthetic [fashion-mnist]
           --data-dir DIR         folder of the IDX files [/usr/share/datasets/<dataset>]
           --model SPEC           mlp:784-1024-1024-10 | mlp:784-256x5-10 | cnn:c32k5m2-c64k5m2-1024-10
+                                 (with --rule noprop, mlp:784-256x10-10 is ten denoising blocks of width 256)
           --activation NAME      relu | elu | tanh | none [relu]
           --no-bias              layers without bias
           --rule NAME[,NAME...]  learning rule for all layers, or one per layer [backprop]
+                                 backprop | local-aux | ff | noprop
+          --aux-head KIND        local-aux classifiers: linear (DGL) | augmented (AugLocal) [linear]
+          --aux-depth N          augmented heads: layers copied into the bottom layer's head [2]
           --optimizer NAME       sgd | adam [adam]       --lr X [0.001]   --momentum X [0]   --weight-decay X [0]
           --grad-clip X          clip each layer's gradient norm (0: off) [0]
           --batch-size N [128]   --epochs N [2]   --seed N [1]   --steps-in-flight N [1]

@@ -62,6 +62,8 @@ public static class JobSpecReader
             MaxEvalSamples = args.Int("max-eval") ?? spec.MaxEvalSamples,
             SyntheticSamples = args.Int("synthetic-samples") ?? spec.SyntheticSamples,
             TraceEvery = args.Int("trace-every") ?? spec.TraceEvery,
+            AuxHead = args.String("aux-head") ?? spec.AuxHead,
+            AuxDepth = args.Int("aux-depth") ?? spec.AuxDepth,
         };
     }
 }

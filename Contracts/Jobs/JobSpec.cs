@@ -68,4 +68,13 @@ public sealed record JobSpec
 
     /// <summary>Trace one training step in this many (0: none): that step becomes one trace with a span per layer's forward, feedback and update.</summary>
     [Id(30)] public int TraceEvery { get; init; } = 100;
+    /// <summary>
+    /// Auxiliary classifier of each <c>local-aux</c> layer: <c>linear</c> (DGL: one linear map, after 2x2 average
+    /// pooling for conv layers) or <c>augmented</c> (AugLocal: layers shaped like uniformly sampled layers above it, then
+    /// the linear map; shallower towards the top).
+    /// </summary>
+    [Id(21)] public string AuxHead { get; init; } = "linear";
+
+    /// <summary>Augmented heads only: how many sampled layers the bottom layer's head has (AugLocal's depth d).</summary>
+    [Id(22)] public int AuxDepth { get; init; } = 2;
 }

@@ -21,10 +21,18 @@ public sealed record LayerSpec
     [Id(9)] public int Padding { get; init; }
     [Id(10)] public int Pool { get; init; } = 1;
 
+    /// <summary>
+    /// Width of the hidden layers of a layer that is a small network of its own (a NoProp denoising block); 0 for a
+    /// plain linear or conv layer.
+    /// </summary>
+    [Id(11)] public long Hidden { get; init; }
+
     public long InputFeatures => InputShape.Aggregate(1L, (n, d) => n * d);
     public long OutputFeatures => OutputShape.Aggregate(1L, (n, d) => n * d);
 
-    public override string ToString() => Kind == LayerKind.Linear
+    public override string ToString() => Hidden > 0
+        ? $"layer {Index}: block of width {Hidden}, {InputFeatures}->{OutputFeatures} {Activation} ({Rule})"
+        : Kind == LayerKind.Linear
         ? $"layer {Index}: linear {InputFeatures}->{OutputFeatures} {Activation} ({Rule})"
         : $"layer {Index}: conv [{string.Join("x", InputShape)}]->[{string.Join("x", OutputShape)}] k{Kernel} {Activation} pool{Pool} ({Rule})";
 }

@@ -56,6 +56,11 @@ public static partial class JobSpecValidator
         }
         Finite("weightDecay", spec.WeightDecay, mustBePositive: false);
         Finite("gradClip", spec.GradClip, mustBePositive: false);
+        if (!AuxiliaryHead.Kinds.Contains(spec.AuxHead))
+        {
+            throw new JobSpecException("auxHead", $"'{spec.AuxHead}' is unknown; expected one of {string.Join(", ", AuxiliaryHead.Kinds)}");
+        }
+        Positive("auxDepth", spec.AuxDepth);
 
         var (sampleShape, classes) = DatasetCatalog.Describe(spec.Dataset);
         var chain = ModelParser.Parse(spec, sampleShape);

@@ -12,7 +12,8 @@ namespace Countercurrent.Learning.Models;
 /// <item><c>cnn:c32k5m2-c64k5m2-1024-10</c>: conv layers <c>c{channels}k{kernel}</c> with optional <c>s{stride}</c>,
 /// <c>p{padding}</c> (default: kernel/2) and <c>m{max-pool}</c>, then linear widths; the input shape comes from the dataset.</item>
 /// </list>
-/// Hidden layers use the job's activation; the top layer has none (its output is the class logits).
+/// Hidden layers use the job's activation; the top layer has none (its output is the class logits). With the noprop
+/// rule an MLP string describes denoising blocks instead (<see cref="NoPropModel"/>).
 /// </summary>
 public static partial class ModelParser
 {
@@ -41,13 +42,14 @@ public static partial class ModelParser
         {
             throw new JobSpecException("rules", $"{rules.Length} rules for {layers.Count} layers; give one rule for all layers or one per layer");
         }
-        return layers.Select((layer, i) => layer with
+        var chain = layers.Select((layer, i) => layer with
         {
             Index = i,
             Activation = i == layers.Count - 1 ? "none" : spec.Activation,
             Bias = spec.Bias,
             Rule = rules.Length == 1 ? rules[0] : rules[i],
         }).ToArray();
+        return NoPropModel.Applies(rules) ? NoPropModel.Chain(model, chain) : chain;
     }
 
     private static List<LayerSpec> ParseMlp(string model, string[] tokens, long[] sampleShape)

@@ -20,6 +20,8 @@ namespace Countercurrent.Learning.Rules;
 /// Below a feedback-alignment layer the error from above is a projected error rather than a true gradient; this layer
 /// treats it as dLoss/d(output) all the same. At the top over direct-feedback-alignment layers it broadcasts the output
 /// error to every layer below instead of sending a gradient down, since those layers learn from that error alone.
+/// Above a layer whose rule takes no feedback (local-aux under a block of backprop layers) it computes no input
+/// gradient and sends nothing down.
 /// </para>
 /// </summary>
 public sealed class BackpropRule : ILearningRule
@@ -30,6 +32,7 @@ public sealed class BackpropRule : ILearningRule
     private readonly Block _block;
     private readonly LayerOptimizer _optimizer;
     private readonly bool _stashWeights;
+    private readonly bool _sendsDown;
     private readonly Dictionary<long, Stash> _stashes = [];
     private Block? _shadow;
 
@@ -39,6 +42,7 @@ public sealed class BackpropRule : ILearningRule
         _block = new Block(context.Layer, context.Device, context.Seed(0));
         _optimizer = new LayerOptimizer(_block.parameters(), context.Job);
         _stashWeights = context.Job.StepsInFlight > 1;
+        _sendsDown = !context.IsBottom && RuleCatalog.TakesFeedback(context.RuleBelow!);
     }
 
     public string Name => RuleName;
@@ -105,7 +109,7 @@ public sealed class BackpropRule : ILearningRule
                 }
             }
             _optimizer.Step();
-            return _context.IsBottom ? RuleOutput.None : new RuleOutput(Down: GradientDown(feedback.Step, input.grad!));
+            return _sendsDown ? new RuleOutput(Down: GradientDown(feedback.Step, input.grad!)) : RuleOutput.None;
         }
     }
 
@@ -122,12 +126,12 @@ public sealed class BackpropRule : ILearningRule
         loss.backward();
         _optimizer.Step();
         return new RuleOutput(
-            Down: _context.IsBottom ? null : GradientDown(batch.Step, input.grad!),
+            Down: _sendsDown ? GradientDown(batch.Step, input.grad!) : null,
             Loss: loss.item<float>());
     }
 
     private Tensor InputForGradient(Tensor activation) =>
-        activation.detach().requires_grad_(!_context.IsBottom);
+        activation.detach().requires_grad_(_sendsDown);
 
     private FeedbackBatch GradientDown(long step, Tensor gradient) =>
         new(step, FeedbackKind.Gradient, gradient.detach(), _context.Index);

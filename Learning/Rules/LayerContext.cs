@@ -14,4 +14,10 @@ public sealed record LayerContext(JobSpec Job, LayerSpec[] Chain, int Index, Dev
 
     /// <summary>Seed for one of this layer's random streams (weights, feedback matrices, noise, ...).</summary>
     public ulong Seed(int stream) => Layers.ParameterInit.StreamSeed(Job.Seed, Index, stream);
+
+    /// <summary>
+    /// Seed for one step's draws from a random stream (negative labels, noise): the same in every process and whatever
+    /// order steps arrive in, so nothing about a generator's position has to be checkpointed.
+    /// </summary>
+    public ulong StepSeed(int stream, long step) => unchecked(Seed(stream) * 6364136223846793005UL + (ulong)step * 1442695040888963407UL + 1);
 }

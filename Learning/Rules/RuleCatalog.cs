@@ -12,6 +12,9 @@ public static class RuleCatalog
         [FeedbackAlignmentRule.RuleName] = context => new FeedbackAlignmentRule(context),
         [DirectFeedbackAlignmentRule.RuleName] = context => new DirectFeedbackAlignmentRule(context),
         [CounterCurrentRule.RuleName] = context => new CounterCurrentRule(context),
+        [LocalAuxiliaryRule.RuleName] = context => new LocalAuxiliaryRule(context),
+        [ForwardForwardRule.RuleName] = context => new ForwardForwardRule(context),
+        [NoPropRule.RuleName] = context => new NoPropRule(context),
     };
 
     /// <summary>Rules at the top whose feedback stream starts from the class targets, not from the forward pass.</summary>
@@ -20,7 +23,13 @@ public static class RuleCatalog
     public static IReadOnlyCollection<string> Names => Factories.Keys;
 
     /// <summary>Rules that condition every block on the raw input, which then travels with every forward signal.</summary>
-    private static readonly HashSet<string> InputConditioned = [];
+    private static readonly HashSet<string> InputConditioned = [NoPropRule.RuleName];
+
+    /// <summary>Rules that learn from what arrives from below (and the label) alone: they neither take nor send feedback.</summary>
+    private static readonly HashSet<string> FeedbackFree = [LocalAuxiliaryRule.RuleName, ForwardForwardRule.RuleName, NoPropRule.RuleName];
+
+    /// <summary>Whether a layer with this rule learns from feedback, so that the layer above should send it some.</summary>
+    public static bool TakesFeedback(string rule) => !FeedbackFree.Contains(rule);
 
     public static bool StartsFeedbackFromTargets(string rule) => TargetDriven.Contains(rule);
 
@@ -97,6 +106,7 @@ public static class RuleCatalog
                     break;
             }
         }
+        FeedbackFreeMixes.Validate(chain);
     }
 
     private static void Refuse(int layer, string why) => throw new JobSpecException("rules", $"layer {layer}: {why}");

@@ -31,6 +31,9 @@ public sealed class InProcessTrainer : IDisposable
 
     public IReadOnlyList<Layer> Layers => _chain.Layers;
 
+    /// <summary>The chain of layers, with the counts of signals it routed.</summary>
+    public LayerChain Chain => _chain;
+
     public TrainingResult Run(IProgress<TrainingProgress>? progress = null, Action<EpochResult>? epochDone = null, CancellationToken cancel = default)
     {
         var history = new List<EpochResult>();

@@ -12,6 +12,15 @@ public sealed class LayerChain(IReadOnlyList<Layer> layers)
 {
     public IReadOnlyList<Layer> Layers { get; } = layers;
 
+    /// <summary>Forward signals delivered to a layer above, since this chain was made.</summary>
+    public long ForwardSignalsRouted { get; private set; }
+
+    /// <summary>
+    /// Feedback signals delivered to a layer below (a broadcast counts once per receiving layer), since this chain was
+    /// made. Zero for a chain of rules that learn without feedback.
+    /// </summary>
+    public long FeedbackSignalsRouted { get; private set; }
+
     /// <summary>Sends a batch into layer 0 (and, for rules that start a feedback stream, the targets into the top) and returns what the layers reported.</summary>
     public StepReport Run(ForwardBatch batch, FeedbackBatch? targets = null)
     {
@@ -33,16 +42,19 @@ public sealed class LayerChain(IReadOnlyList<Layer> layers)
         }
         if (output.Up is not null)
         {
+            ForwardSignalsRouted++;
             report = Route(from + 1, Layers[from + 1].Forward(output.Up), report);
         }
         if (output.Down is not null)
         {
+            FeedbackSignalsRouted++;
             report = Route(from - 1, Layers[from - 1].Feedback(output.Down), report);
         }
         if (output.Broadcast is not null)
         {
             for (var below = from - 1; below >= 0; below--)
             {
+                FeedbackSignalsRouted++;
                 report = Route(below, Layers[below].Feedback(output.Broadcast), report);
             }
         }

@@ -156,6 +156,17 @@ public sealed class JobSpecReaderTests : IDisposable
     }
 
     [Fact]
+    public void AuxiliaryHeadOptionsAreRead()
+    {
+        var spec = JobSpecReader.FromCommandLine(new CommandLineArgs(["train", "--rule", "local-aux", "--aux-head", "augmented", "--aux-depth", "3"], Flags));
+
+        Assert.Equal(["local-aux"], spec.Rules);
+        Assert.Equal("augmented", spec.AuxHead);
+        Assert.Equal(3, spec.AuxDepth);
+        Assert.Equal("linear", new JobSpec().AuxHead);
+    }
+
+    [Fact]
     public void NoBiasFlagTurnsBiasOff()
     {
         var spec = JobSpecReader.FromCommandLine(new CommandLineArgs(["train", "--no-bias", "--dataset", "synthetic"], Flags));

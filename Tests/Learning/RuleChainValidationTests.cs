@@ -15,7 +15,7 @@ public sealed class RuleChainValidationTests
     [InlineData("dfa,dfa,ccl", "layer 2: the top layer over dfa layers must broadcast the output error")]
     [InlineData("ccl,ccl,backprop", "layer 2: its rule 'backprop' is mixed with ccl")]
     [InlineData("fa,ccl,ccl", "layer 0: its rule 'fa' is mixed with ccl")]
-    [InlineData("noprop", "rule 'noprop' is unknown")]
+    [InlineData("hebbian", "rule 'hebbian' is unknown")]
     public void Mixes_that_cannot_work_are_refused_with_the_reason(string rules, string reason)
     {
         var error = Assert.Throws<JobSpecException>(() => JobSpecValidator.Validate(Spec("mlp:784-16-16-10", rules)));
