@@ -252,7 +252,7 @@ public sealed class JobGrain(
                 return;
             }
             var seconds = clock.Elapsed.TotalSeconds;
-            var eval = await steps.Evaluate(data.Test, spec.MaxEvalSamples, Status.StepsDone);
+            var eval = await steps.Evaluate(data.Test, spec.MaxEvalSamples);
             var (resources, bytes) = await Resources(layers);
             var result = new EpochResult(epoch + 1, losses.Means(), (double)eval.Correct / eval.Count, eval.LossSum / eval.Count, samples / seconds, seconds, resources, bytes);
             CountercurrentTelemetry.SamplesPerSecond.Record(result.SamplesPerSecond, new KeyValuePair<string, object?>(CountercurrentTelemetry.Tags.Job, JobId));

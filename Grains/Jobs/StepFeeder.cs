@@ -54,8 +54,12 @@ public sealed class StepFeeder(JobSpec spec, LayerSpec[] chain, ILayerGrain[] la
         }
     }
 
-    /// <summary>Accuracy and loss on (the first <paramref name="maxSamples"/> of) a dataset, StepsInFlight batches at a time.</summary>
-    public async Task<EvalTally> Evaluate(Dataset data, int maxSamples, long atStep)
+    /// <summary>
+    /// Accuracy and loss on (the first <paramref name="maxSamples"/> of) a dataset, StepsInFlight batches at a time.
+    /// Evaluation batch b is step -1-b, as in the in-process trainer, so rules that draw noise per step (NoProp's
+    /// inference starts from noise) evaluate identically in both.
+    /// </summary>
+    public async Task<EvalTally> Evaluate(Dataset data, int maxSamples)
     {
         var order = new BatchOrder(data.Count, spec.BatchSize, 0, 0, shuffle: false);
         var batches = maxSamples > 0 ? Math.Min(order.StepCount, (maxSamples + spec.BatchSize - 1) / spec.BatchSize) : order.StepCount;
@@ -69,7 +73,7 @@ public sealed class StepFeeder(JobSpec spec, LayerSpec[] chain, ILayerGrain[] la
                 indices = indices[..Math.Min(indices.Length, maxSamples - b * spec.BatchSize)];
             }
             var (images, labels) = Payloads(data, indices.ToArray());
-            var signal = new ForwardSignal(spec.JobId, atStep, Phase.Eval, images, labels, _sendInput ? images : null);
+            var signal = new ForwardSignal(spec.JobId, -1 - b, Phase.Eval, images, labels, _sendInput ? images : null);
             foreach (var report in await window.Start(() => layers[0].Forward(signal)))
             {
                 tally += report.Eval!;

@@ -56,6 +56,9 @@ public sealed class FeedbackFreeRulesOnGrainsTests(ClusterFixture fixture)
             reference.TrainStep(s, data.Train, order.Batch(s));
         }
         Assert.Equal(0, reference.Chain.FeedbackSignalsRouted);
+        // Evaluation too: the same batches under the same step numbers (noprop's inference starts from seeded noise).
+        var tally = reference.Evaluate(data.Test, spec.MaxEvalSamples);
+        Assert.Equal((double)tally.Correct / tally.Count, status.History[0].TestAccuracy);
         var chain = JobSpecValidator.Validate(spec);
         for (var i = 0; i < chain.Length; i++)
         {
