@@ -16,7 +16,7 @@ public sealed class JobFollower(IJobGrain job, TrainingReport report)
     public async Task<JobStatus> Follow(CancellationToken cancel)
     {
         var printed = 0;
-        var status = await job.GetStatus();
+        var status = await GatewayRetry.Call(job.GetStatus, cancel);
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(report.Human) });
         if (!console.Profile.Capabilities.Interactive || Console.IsErrorRedirected && report.Human == Console.Error || Console.IsOutputRedirected && report.Human == Console.Out)
         {
@@ -24,7 +24,7 @@ public sealed class JobFollower(IJobGrain job, TrainingReport report)
             {
                 printed = PrintNewEpochs(status, printed);
                 await Task.Delay(PollInterval, cancel);
-                status = await job.GetStatus();
+                status = await GatewayRetry.Call(job.GetStatus, cancel);
             }
             PrintNewEpochs(status, printed);
             return status;
@@ -39,7 +39,7 @@ public sealed class JobFollower(IJobGrain job, TrainingReport report)
                     break;
                 }
                 await Task.Delay(PollInterval, cancel);
-                status = await job.GetStatus();
+                status = await GatewayRetry.Call(job.GetStatus, cancel);
             }
         });
         PrintNewEpochs(status, printed);

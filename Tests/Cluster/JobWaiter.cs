@@ -1,3 +1,4 @@
+using Countercurrent.Client.Commands;
 using Countercurrent.Contracts.Grains;
 using Countercurrent.Contracts.Jobs;
 
@@ -10,15 +11,16 @@ public static class JobWaiter
     {
         var job = client.GetGrain<IJobGrain>(jobId);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(3));
-        var status = await job.GetStatus();
+        var cancel = TestContext.Current.CancellationToken;
+        var status = await GatewayRetry.Call(job.GetStatus, cancel);
         while (!status.IsFinished)
         {
             if (DateTime.UtcNow > deadline)
             {
                 throw new TimeoutException($"job {jobId} did not finish in time: {status.State}, epoch {status.Epoch}, step {status.StepInEpoch}/{status.StepsPerEpoch}");
             }
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-            status = await job.GetStatus();
+            await Task.Delay(50, cancel);
+            status = await GatewayRetry.Call(job.GetStatus, cancel);
         }
         return status;
     }

@@ -1,3 +1,4 @@
+using Countercurrent.Client.Commands;
 using Countercurrent.Contracts.Grains;
 using Countercurrent.Contracts.Jobs;
 using Countercurrent.Tests.Cluster;
@@ -82,15 +83,15 @@ public sealed class CrashRecoveryTests
     private static async Task<JobStatus> WaitFor(IJobGrain job, Func<JobStatus, bool> condition, string what)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        var status = await job.GetStatus();
+        var status = await GatewayRetry.Call(job.GetStatus, TestContext.Current.CancellationToken);
         while (!condition(status))
         {
             if (DateTime.UtcNow > deadline)
             {
                 throw new TimeoutException($"waiting for {what}: {status.State}, step {status.StepsDone}");
             }
-            await Task.Delay(20);
-            status = await job.GetStatus();
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+            status = await GatewayRetry.Call(job.GetStatus, TestContext.Current.CancellationToken);
         }
         return status;
     }
