@@ -34,6 +34,16 @@ public static partial class TorchRuntime
         torch.set_num_threads(threads > 0 ? threads : Environment.ProcessorCount);
     }
 
+    /// <summary>
+    /// Sets the intra-op thread count of the calling thread's next parallel regions (OpenMP's count is per thread), for
+    /// a thread that shares the process's cores with others.
+    /// </summary>
+    public static void SetThreadsOfThisThread(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        torch.set_num_threads(threads);
+    }
+
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetEnv(string name, string value, int overwrite);
 }

@@ -62,6 +62,12 @@ public static class BenchCommand
                 rows.Add(row);
                 Console.Error.WriteLine(row.Line(inProcess.SamplesPerSecond));
             }
+            if (processes.Max() > 1)
+            {
+                var ceiling = ParallelCeiling(spec, data, processes.Max(), threads, warmup, cancel);
+                rows.Add(ceiling);
+                Console.Error.WriteLine(ceiling.Line(inProcess.SamplesPerSecond));
+            }
             foreach (var count in processes)
             {
                 // Split the cores so that the silos together use as many torch threads as the in-process run.
@@ -125,6 +131,46 @@ public static class BenchCommand
             memory.Add([ProcessMemory.Snapshot("in-process")]);
         }
         return new BenchRow("in-process", string.Join(",", spec.Rules), sampler.MedianSamplesPerSecond(), sampler.Intervals, memory, 0);
+    }
+
+    /// <summary>
+    /// What this machine gives N copies of the work with no communication at all: N in-process trainers at once, each
+    /// on its own thread with its share of the torch threads, summed. N silo processes splitting one job's layers cannot
+    /// beat it; the ratio of the two is the cost of splitting (communication, waiting on each other, imbalance).
+    /// </summary>
+    private static BenchRow ParallelCeiling(JobSpec spec, DatasetPair data, int count, int threads, int warmup, CancellationToken cancel)
+    {
+        var each = Math.Max(1, (threads > 0 ? threads : Environment.ProcessorCount) / count);
+        var rates = new double[count];
+        var intervals = new int[count];
+        var memory = new ProcessResources[spec.Epochs][];
+        var failures = new Exception?[count];
+        var workers = Enumerable.Range(0, count).Select(k => new Thread(() =>
+        {
+            try
+            {
+                TorchRuntime.SetThreadsOfThisThread(each);
+                var row = InProcess(spec, data, warmup, cancel);
+                rates[k] = row.SamplesPerSecond;
+                intervals[k] = row.Intervals;
+                if (k == 0)
+                {
+                    row.Memory.CopyTo(memory);
+                }
+            }
+            catch (Exception e)
+            {
+                failures[k] = e;
+            }
+        }) { Name = $"ceiling-{k}" }).ToList();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
+        cancel.ThrowIfCancellationRequested();
+        if (failures.FirstOrDefault(f => f is not null) is { } failure)
+        {
+            throw new InvalidOperationException($"a trainer of the parallel ceiling failed: {failure.Message}", failure);
+        }
+        return new BenchRow($"{count} x in-proc {each}t", string.Join(",", spec.Rules), rates.Sum(), intervals.Min(), [.. memory], 0);
     }
 
     private static async Task<BenchRow> OnSilo(string mode, ClusterConnection connection, JobSpec spec, int warmup, CancellationToken cancel)

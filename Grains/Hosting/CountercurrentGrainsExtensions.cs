@@ -1,6 +1,7 @@
 using Countercurrent.Grains.Checkpoints;
 using Countercurrent.Grains.Data;
 using Countercurrent.Grains.Jobs;
+using Countercurrent.Grains.Layers;
 using Countercurrent.Grains.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime.MembershipService.SiloMetadata;
@@ -8,7 +9,7 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 namespace Countercurrent.Grains.Hosting;
 
 /// <summary>
-/// Registers what the grains need on a silo and advertises the silo's name, devices and cores as silo metadata. The
+/// Registers what the grains need on a silo (among it the budget of <paramref name="cores"/> its CPU layers share) and advertises the silo's name, devices and cores as silo metadata. The
 /// host also registers the grain storage named <see cref="JobGrain.StorageName"/> and an <see cref="ICheckpointStore"/>
 /// (see <see cref="UseFolderCheckpoints"/>).
 /// </summary>
@@ -26,6 +27,7 @@ public static class CountercurrentGrainsExtensions
         // Carries W3C trace context through grain calls, so a traced step's spans nest across silos.
         silo.AddActivityPropagation();
         silo.Services.AddSingleton<DatasetCache>();
+        silo.Services.AddSingleton(new CoreBudget(cores));
         silo.Services.AddSingleton<ClusterDirectory>();
         return silo;
     }

@@ -149,7 +149,7 @@ public sealed class JobGrain(
     private async Task<LayerPlacementInfo[]> PlaceLayers(JobSpec spec, LayerSpec[] chain, IReadOnlyList<LayerPlacement> pins)
     {
         var silos = await cluster.ActiveSilos();
-        var plan = PlacementPlanner.Plan(chain, pins, silos.Select(s => s.Silo).ToList());
+        var plan = PlacementPlanner.Plan(chain, pins, silos.Select(s => s.Silo).ToList(), firstSilo: silo.Name);
         var addresses = silos.ToDictionary(s => s.Silo.Name, s => s.Address);
         return await Task.WhenAll(plan.Select(p => ConfigureLayer(spec, chain, p, addresses[p.Silo.Name])));
     }

@@ -26,7 +26,7 @@ namespace Countercurrent.Grains.Layers;
 /// </para>
 /// </summary>
 [Reentrant]
-public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoints, ILogger<LayerGrain> logger) : Grain, ILayerGrain
+public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoints, CoreBudget cores, ILogger<LayerGrain> logger) : Grain, ILayerGrain
 {
     private Layer? _layer;
     private TensorThread? _thread;
@@ -45,10 +45,10 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
         if (_layer is null || !SameLayer(_setup!, setup))
         {
             var jobId = setup.Spec.JobId;
-            _thread ??= new TensorThread($"layer {LayerKey.For(jobId, setup.Index)}");
+            _device = DeviceName.ToDevice(setup.Device);
+            _thread ??= new TensorThread($"layer {LayerKey.For(jobId, setup.Index)}", _device.type == TorchSharp.DeviceType.CPU ? cores : null);
             var previous = _layer;
             _setup = setup;
-            _device = DeviceName.ToDevice(setup.Device);
             var device = _device;
             _layer = await _thread.Run(() =>
             {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Countercurrent.Learning;
 
 namespace Countercurrent.Grains.Layers;
 
@@ -8,16 +9,21 @@ namespace Countercurrent.Grains.Layers;
 /// Grain turns run on whatever thread-pool thread is free, and every new thread that enters libtorch becomes the
 /// master of its own OpenMP team. Measured here with the 784-1024-1024-10 MLP and 2 torch threads, that cost the
 /// embedded silo ~10% against in-process training, while with 1 torch thread the two were equal. One long-lived thread
-/// per layer keeps one warm team per layer. Each work item is synchronous and holds its own dispose scope, so nothing
+/// per layer keeps one warm team per layer. On a CPU layer each work item first takes cores from the silo's
+/// <see cref="CoreBudget"/> and runs with that many intra-op threads. Each work item is synchronous and holds its own dispose scope, so nothing
 /// thread-static (dispose scopes, grad mode) ever spans an await.
 /// </para>
 /// </summary>
 public sealed class TensorThread : IDisposable
 {
     private readonly BlockingCollection<Action> _work = new();
+    private readonly CoreBudget? _cores;
+    private int _width;
 
-    public TensorThread(string name)
+    /// <param name="cores">The silo's budget the work items share (a CPU layer), or null (work on an accelerator).</param>
+    public TensorThread(string name, CoreBudget? cores)
     {
+        _cores = cores;
         var thread = new Thread(Loop) { IsBackground = true, Name = name };
         thread.Start();
     }
@@ -53,7 +59,25 @@ public sealed class TensorThread : IDisposable
     {
         foreach (var item in _work.GetConsumingEnumerable())
         {
-            item();
+            if (_cores is null)
+            {
+                item();
+                continue;
+            }
+            var width = _cores.Take();
+            try
+            {
+                if (width != _width)
+                {
+                    TorchRuntime.SetThreadsOfThisThread(width);
+                    _width = width;
+                }
+                item();
+            }
+            finally
+            {
+                _cores.Give(width);
+            }
         }
         _work.Dispose();
     }

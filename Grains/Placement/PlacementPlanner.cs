@@ -8,17 +8,18 @@ namespace Countercurrent.Grains.Placement;
 /// is not in the cluster or does not offer the device). The others are cut into contiguous groups, one per active silo
 /// in name order, so that each group's work is as even as the layer boundaries allow (consecutive layers together keep
 /// signals local; balanced work lets the silos of a pipeline run at the same pace); devices are taken round-robin over
-/// what each silo offers.
+/// what each silo offers. The group holding layer 0 goes to <c>firstSilo</c> (the job's own silo) when it is active, so
+/// the batches the job feeds in never cross processes.
 /// </summary>
 public static class PlacementPlanner
 {
-    public static PlannedLayer[] Plan(IReadOnlyList<LayerSpec> chain, IReadOnlyList<LayerPlacement> pins, IReadOnlyList<SiloDescription> silos)
+    public static PlannedLayer[] Plan(IReadOnlyList<LayerSpec> chain, IReadOnlyList<LayerPlacement> pins, IReadOnlyList<SiloDescription> silos, string? firstSilo = null)
     {
         if (silos.Count == 0)
         {
             throw new InvalidOperationException("no active silo to place layers on");
         }
-        var ordered = silos.OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+        var ordered = silos.OrderBy(s => s.Name == firstSilo ? 0 : 1).ThenBy(s => s.Name, StringComparer.Ordinal).ToList();
         var groups = BalancedGroups(chain.Select(Work).ToArray(), ordered.Count);
         var nextDevice = ordered.ToDictionary(s => s.Name, _ => 0);
         var plan = new PlannedLayer[chain.Count];

@@ -24,6 +24,14 @@ public sealed class PlacementPlannerTests
     }
 
     [Fact]
+    public void The_first_group_goes_to_the_jobs_silo_so_the_input_stays_local()
+    {
+        var plan = PlacementPlanner.Plan(Chain("mlp:784-1024-1024-10"), [], [A, B], firstSilo: "b");
+
+        Assert.Equal(["b", "a", "a"], plan.Select(p => p.Silo.Name));
+    }
+
+    [Fact]
     public void Equal_layers_spread_evenly_in_silo_name_order()
     {
         var plan = PlacementPlanner.Plan(Chain("mlp:784-64-64-64-64-64-10"), [], [C, A, B]);
