@@ -42,7 +42,9 @@ public static class ClientApp
           --optimizer NAME       sgd | adam [adam]       --lr X [0.001]   --momentum X [0]   --weight-decay X [0]
           --grad-clip X          clip each layer's gradient norm (0: off) [0]
           --batch-size N [128]   --epochs N [2]   --seed N [1]   --steps-in-flight N [1]
-          --max-steps N          limit training steps per epoch (0: all)   --max-eval N  limit test samples
+          --max-steps N          limit training steps per epoch (0: all)   --max-eval N  limit test (and validation) samples
+          --validation F         hold out this fraction of the training set (0..0.5) for validation; the job ends
+                                 with the weights of the epoch with the lowest validation loss [0]
           --job-id ID            name the job (default: generated)
           --trace-every N        trace one training step in N (0: none) [100]
           --threads N            torch threads in this process [all cores]

@@ -64,6 +64,7 @@ public static class JobSpecReader
             TraceEvery = args.Int("trace-every") ?? spec.TraceEvery,
             AuxHead = args.String("aux-head") ?? spec.AuxHead,
             AuxDepth = args.Int("aux-depth") ?? spec.AuxDepth,
+            Validation = args.Double("validation") ?? spec.Validation,
         };
     }
 }

@@ -15,7 +15,8 @@ public static class InProcessTraining
         var result = trainer.Run(epochDone: e => report.Epoch(e, spec.Epochs), cancel: cancel);
         var stepsPerEpoch = new BatchOrder(data.Train.Count, spec.BatchSize, spec.Seed, 0, maxSteps: spec.MaxStepsPerEpoch).StepCount;
         LearningCurvePlot.Write(plotPath, $"{spec.JobId}: {spec.Model} {string.Join(",", spec.Rules)} (in process)", result.LossCurve, result.History, stepsPerEpoch);
-        report.Final("in-process", spec.JobId, JobState.Completed, result.History, result.SamplesPerSecond, result.ElapsedSeconds, plot: plotPath);
+        report.Final("in-process", spec.JobId, JobState.Completed, result.History, result.SamplesPerSecond, result.ElapsedSeconds, plot: plotPath,
+            best: result.Best, final: result.Final);
         return ExitCodes.Success;
     }
 }

@@ -83,6 +83,10 @@ public static class JobCommands
         {
             Console.Out.WriteLine($"  checkpoint {c.Id} at step {c.StepsDone} (epoch {c.Epoch}, {c.TakenAt:u})");
         }
+        if (s.BestEpoch() is { } best)
+        {
+            Console.Out.WriteLine($"  {TrainingReport.BestLine(best, s.ModelEpoch())} (checkpoint {s.Best!.Id})");
+        }
         foreach (var r in s.Recoveries)
         {
             var moved = r.MovedLayers.Length == 0 ? "no layer moved" : string.Join(", ", r.MovedLayers.Select(m => $"layer {m.Layer} {m.FromSilo} -> {m.ToSilo}"));

@@ -63,10 +63,15 @@ public sealed class JobFollower(IJobGrain job, TrainingReport report)
         {
             layers.AddRow(Markup.Escape(l.Description), Markup.Escape(l.Rule), Markup.Escape($"{l.Silo} / {l.Device}"), float.IsNaN(l.LastLoss) ? "-" : $"{l.LastLoss:0.0000}");
         }
-        var history = new Table().Border(TableBorder.Rounded).AddColumns("epoch", "test accuracy", "test loss", "samples/s");
+        var validation = s.Spec?.Validation > 0;
+        var history = new Table().Border(TableBorder.Rounded).AddColumns(validation
+            ? ["epoch", "validation loss", "test accuracy", "test loss", "samples/s"]
+            : ["epoch", "test accuracy", "test loss", "samples/s"]);
+        var best = s.Best?.Epoch;
         foreach (var h in s.History.TakeLast(5))
         {
-            history.AddRow($"{h.Epoch}", $"{h.TestAccuracy:0.0000}", $"{h.TestLoss:0.0000}", $"{h.SamplesPerSecond:N0}");
+            string[] cells = [$"{h.Epoch}{(h.Epoch == best ? " (best)" : "")}", $"{h.TestAccuracy:0.0000}", $"{h.TestLoss:0.0000}", $"{h.SamplesPerSecond:N0}"];
+            history.AddRow(validation ? [cells[0], $"{h.ValidationLoss:0.0000}", .. cells[1..]] : cells);
         }
         return s.History.Length > 0 ? new Rows(header, layers, history) : new Rows(header, layers);
     }

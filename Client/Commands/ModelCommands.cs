@@ -40,10 +40,8 @@ public static class ModelCommands
         {
             throw new ClusterUnavailableException($"job '{jobId}' is unknown to the cluster");
         }
-        if (status.Checkpoint is null)
-        {
-            throw new UsageException($"job '{jobId}' has no committed checkpoint yet");
-        }
+        // A completed job with a validation split ended with its best epoch's weights; the job exports those.
+        var model = status.ModelCheckpoint() ?? throw new UsageException($"job '{jobId}' has no committed checkpoint yet");
         Directory.CreateDirectory(output);
         for (var i = 0; i < status.Layers.Length; i++)
         {
@@ -54,10 +52,11 @@ public static class ModelCommands
         {
             jobId,
             state = status.State.ToString(),
-            checkpoint = status.Checkpoint.Id,
-            epochs = status.Checkpoint.Epoch,
-            stepsDone = status.Checkpoint.StepsDone,
-            testAccuracy = status.History.Length > 0 ? status.History[^1].TestAccuracy : (double?)null,
+            checkpoint = model.Id,
+            epochs = model.Epoch,
+            stepsDone = model.StepsDone,
+            testAccuracy = model.HistoryLength > 0 && model.HistoryLength <= status.History.Length ? status.History[model.HistoryLength - 1].TestAccuracy : (double?)null,
+            bestEpoch = status.Best?.Epoch,
             layers = status.Layers.Select(l => new { l.Index, l.Description, l.Rule, file = LayerFile(l.Index) }),
         };
         await File.WriteAllTextAsync(Path.Combine(output, ManifestFile), JsonSerializer.Serialize(manifest, JobSpecReader.Json));

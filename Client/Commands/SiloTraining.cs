@@ -33,7 +33,8 @@ public static class SiloTraining
             LearningCurvePlot.Write(plotPath, $"{spec.JobId}: {spec.Model} {string.Join(",", spec.Rules)} ({connection.Description})", status.LossCurve, status.History, status.StepsPerEpoch);
             plot = plotPath;
         }
-        report.Final(connection.Description, spec.JobId, status.State, status.History, trainSeconds > 0 ? samples / trainSeconds : 0, clock.Elapsed.TotalSeconds, status.Failure, plot);
+        report.Final(connection.Description, spec.JobId, status.State, status.History, trainSeconds > 0 ? samples / trainSeconds : 0, clock.Elapsed.TotalSeconds, status.Failure, plot,
+            best: status.BestEpoch(), final: status.ModelEpoch());
         return status.State switch
         {
             JobState.Completed => ExitCodes.Success,

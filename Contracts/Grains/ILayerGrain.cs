@@ -41,6 +41,13 @@ public interface ILayerGrain : IGrainWithStringKey
     [Alias("ArmFault")]
     Task ArmFault(long step);
 
+    /// <summary>
+    /// Makes the layer drop its state when a signal of this step reaches it, once, as if its silo had died and it had
+    /// been reactivated empty: for testing recovery.
+    /// </summary>
+    [Alias("ArmStateLoss")]
+    Task ArmStateLoss(long step);
+
     /// <summary>Frees the layer's tensors and deactivates the grain.</summary>
     [Alias("Release")]
     Task Release();

@@ -63,7 +63,7 @@ public sealed record JobSpec
     /// <summary>Size of the synthetic dataset's training set (its test set is a fifth of it).</summary>
     [Id(19)] public int SyntheticSamples { get; init; } = 2048;
 
-    /// <summary>Limit on test samples evaluated after each epoch (0: the whole test set).</summary>
+    /// <summary>Limit on test (and validation) samples evaluated after each epoch (0: the whole set).</summary>
     [Id(20)] public int MaxEvalSamples { get; init; }
 
     /// <summary>Trace one training step in this many (0: none): that step becomes one trace with a span per layer's forward, feedback and update.</summary>
@@ -77,4 +77,10 @@ public sealed record JobSpec
 
     /// <summary>Augmented heads only: how many sampled layers the bottom layer's head has (AugLocal's depth d).</summary>
     [Id(22)] public int AuxDepth { get; init; } = 2;
+
+    /// <summary>
+    /// Fraction of the training set held out for validation, 0 to 0.5 (0: none). With a split, every epoch reports the
+    /// validation loss and the job ends with the weights of the epoch whose validation loss was lowest.
+    /// </summary>
+    [Id(23)] public double Validation { get; init; }
 }

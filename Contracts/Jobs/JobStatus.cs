@@ -31,5 +31,24 @@ public sealed record JobStatus
     /// <summary>The silo the job's coordinator runs on.</summary>
     [Id(17)] public string JobSilo { get; init; } = "";
 
+    /// <summary>
+    /// With a validation split: the end-of-epoch checkpoint of the epoch with the lowest validation loss so far
+    /// (<see cref="CheckpointInfo.Epoch"/> is that epoch's number). Never pruned. A completed job's layers hold its
+    /// weights, and export reads it. Null without a validation split or before the first epoch ends.
+    /// </summary>
+    [Id(18)] public CheckpointInfo? Best { get; init; }
+
     public bool IsFinished => State is JobState.Completed or JobState.Failed or JobState.Cancelled;
+
+    /// <summary>The best epoch's result (see <see cref="Best"/>), or null.</summary>
+    public EpochResult? BestEpoch() => Best is { HistoryLength: > 0 } b && b.HistoryLength <= History.Length ? History[b.HistoryLength - 1] : null;
+
+    /// <summary>
+    /// The checkpoint whose weights are the job's model: the best epoch's for a completed job with a validation split
+    /// (its layers were restored from it), otherwise the last committed one.
+    /// </summary>
+    public CheckpointInfo? ModelCheckpoint() => State == JobState.Completed && Best is not null ? Best : Checkpoint;
+
+    /// <summary>For a completed job, the epoch whose weights it ended with (the best one with a validation split, else the last); otherwise null.</summary>
+    public EpochResult? ModelEpoch() => State != JobState.Completed ? null : Best is not null ? BestEpoch() : History.LastOrDefault();
 }

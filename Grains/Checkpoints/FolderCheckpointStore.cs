@@ -32,14 +32,14 @@ public sealed class FolderCheckpointStore : ICheckpointStore
             : throw new CheckpointMissingException($"checkpoint {checkpoint} of job {jobId} has no state for layer {layer} ({path})");
     }
 
-    public Task DeleteBefore(string jobId, long keepFrom)
+    public Task DeleteExcept(string jobId, IReadOnlyCollection<long> keep)
     {
         var folder = JobFolder(jobId);
         if (Directory.Exists(folder))
         {
             foreach (var dir in Directory.GetDirectories(folder))
             {
-                if (long.TryParse(Path.GetFileName(dir), out var id) && id < keepFrom)
+                if (long.TryParse(Path.GetFileName(dir), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && !keep.Contains(id))
                 {
                     Directory.Delete(dir, recursive: true);
                 }

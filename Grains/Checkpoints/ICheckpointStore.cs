@@ -12,6 +12,6 @@ public interface ICheckpointStore
     /// <summary>The state a layer wrote; <see cref="CheckpointMissingException"/> when there is none.</summary>
     Task<byte[]> Read(string jobId, long checkpoint, int layer);
 
-    /// <summary>Removes the job's checkpoints with ids below <paramref name="keepFrom"/>.</summary>
-    Task DeleteBefore(string jobId, long keepFrom);
+    /// <summary>Removes every checkpoint of the job whose id is not in <paramref name="keep"/> (the latest and the best).</summary>
+    Task DeleteExcept(string jobId, IReadOnlyCollection<long> keep);
 }

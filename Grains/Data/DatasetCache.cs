@@ -6,7 +6,7 @@ namespace Countercurrent.Grains.Data;
 
 /// <summary>
 /// Datasets loaded once per silo and shared by the jobs that use them (Fashion-MNIST is ~220 MB as floats), keyed by
-/// what determines their content.
+/// what determines their content (with a validation split, also its fraction and seed).
 /// </summary>
 public sealed class DatasetCache
 {
@@ -17,6 +17,11 @@ public sealed class DatasetCache
         var key = spec.Dataset == "synthetic"
             ? $"synthetic/{spec.SyntheticSamples}/{spec.Seed}"
             : $"{spec.Dataset}/{Path.GetFullPath(DatasetCatalog.DirectoryFor(spec))}";
+        if (spec.Validation > 0)
+        {
+            // The split depends on the fraction and the seed: jobs that hold out different samples share nothing.
+            key += string.Create(System.Globalization.CultureInfo.InvariantCulture, $"/validation {spec.Validation:R} seed {spec.Seed}");
+        }
         var entry = _loaded.GetOrAdd(key, _ => new Lazy<DatasetPair>(() => DatasetCatalog.Load(spec)));
         try
         {

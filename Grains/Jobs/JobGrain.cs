@@ -122,7 +122,8 @@ public sealed class JobGrain(
 
     public async Task<byte[]> ExportLayer(int layer)
     {
-        var checkpoint = Status.Checkpoint ?? throw new InvalidOperationException($"job {JobId} has no committed checkpoint to export");
+        // A completed job with a validation split ended with its best epoch's weights: export those.
+        var checkpoint = Status.ModelCheckpoint() ?? throw new InvalidOperationException($"job {JobId} has no committed checkpoint to export");
         if (layer < 0 || layer >= Status.Layers.Length)
         {
             throw new ArgumentOutOfRangeException(nameof(layer), $"job {JobId} has layers 0..{Status.Layers.Length - 1}");
@@ -193,6 +194,10 @@ public sealed class JobGrain(
                 try
                 {
                     await RunEpochs(spec, chain, data, layers);
+                    if (!_cancelRequested)
+                    {
+                        await RestoreBest(layers);
+                    }
                     break;
                 }
                 catch (Exception e) when (IsRecoverable(e) && !_cancelRequested && ++recoveries <= MaxRecoveries)
@@ -252,13 +257,18 @@ public sealed class JobGrain(
                 return;
             }
             var seconds = clock.Elapsed.TotalSeconds;
+            // One evaluation after the other: each drains its window, so their steps never overlap on a layer.
+            var validation = data.Validation is { } held ? await steps.Evaluate(held, spec.MaxEvalSamples, validation: true) : null;
             var eval = await steps.Evaluate(data.Test, spec.MaxEvalSamples);
             var (resources, bytes) = await Resources(layers);
-            var result = new EpochResult(epoch + 1, losses.Means(), (double)eval.Correct / eval.Count, eval.LossSum / eval.Count, samples / seconds, seconds, resources, bytes);
+            var result = new EpochResult(epoch + 1, losses.Means(), (double)eval.Correct / eval.Count, eval.LossSum / eval.Count, samples / seconds, seconds, resources, bytes,
+                ValidationAccuracy: validation is null ? null : (double)validation.Correct / validation.Count,
+                ValidationLoss: validation is null ? null : validation.LossSum / validation.Count);
             CountercurrentTelemetry.SamplesPerSecond.Record(result.SamplesPerSecond, new KeyValuePair<string, object?>(CountercurrentTelemetry.Tags.Job, JobId));
             Status = Status with { Epoch = epoch + 1, StepInEpoch = 0, History = [.. Status.History, result], StepsInFlight = 0 };
             await Checkpoint(layers);
-            logger.LogInformation("job {Job} epoch {Epoch}: test accuracy {Accuracy:0.0000}, {Rate:N0} samples/s", JobId, epoch + 1, result.TestAccuracy, result.SamplesPerSecond);
+            logger.LogInformation("job {Job} epoch {Epoch}: test accuracy {Accuracy:0.0000}, validation loss {ValidationLoss:0.0000}, {Rate:N0} samples/s",
+                JobId, epoch + 1, result.TestAccuracy, result.ValidationLoss, result.SamplesPerSecond);
         }
     }
 
@@ -296,19 +306,41 @@ public sealed class JobGrain(
         return (reports.Select(r => r.Process).DistinctBy(p => p.Process).OrderBy(p => p.Process, StringComparer.Ordinal).ToArray(), sent);
     }
 
-    /// <summary>With no step in flight: every layer writes its state under a new id, then the id is committed.</summary>
+    /// <summary>
+    /// With no step in flight: every layer writes its state under a new id, then the id is committed. At the end of an
+    /// epoch with a new lowest validation loss it is committed as the best one too. Every other checkpoint of the job
+    /// is then deleted: only the latest (to resume from) and the best (the model a validation split selects) are kept.
+    /// </summary>
     private async Task Checkpoint(ILayerGrain[] layers)
     {
         using var span = CountercurrentTelemetry.Source.StartActivity("checkpoint");
         span?.SetTag(CountercurrentTelemetry.Tags.Job, JobId).SetTag(CountercurrentTelemetry.Tags.Step, Status.StepsDone);
         var id = (Status.Checkpoint?.Id ?? -1) + 1;
         await Task.WhenAll(layers.Select(l => l.SaveCheckpoint(id)));
+        var taken = new CheckpointInfo(id, Status.Epoch, Status.StepInEpoch, Status.StepsDone, Status.History.Length, Status.LossCurve.Length, DateTimeOffset.UtcNow);
+        var atEpochEnd = taken.StepInEpoch == 0 && taken.Epoch > 0 && taken.HistoryLength == taken.Epoch;
         Status = Status with
         {
-            Checkpoint = new CheckpointInfo(id, Status.Epoch, Status.StepInEpoch, Status.StepsDone, Status.History.Length, Status.LossCurve.Length, DateTimeOffset.UtcNow),
+            Checkpoint = taken,
+            Best = atEpochEnd && BestEpoch.LastIsBest(Status.History) ? taken : Status.Best,
         };
         await state.WriteStateAsync();
-        await checkpoints.DeleteBefore(JobId, id);
+        await checkpoints.DeleteExcept(JobId, Status.Best is { } best ? [id, best.Id] : [id]);
+    }
+
+    /// <summary>
+    /// At the end of a job with a validation split: when the best epoch is not the last, every layer goes back to the
+    /// best epoch's checkpoint, so the job ends with that model (as Keras' restore_best_weights does). The status keeps
+    /// resuming from the latest checkpoint; a restart before the job is marked completed runs this again.
+    /// </summary>
+    private async Task RestoreBest(ILayerGrain[] layers)
+    {
+        if (Status.Best is not { } best || best.Id == Status.Checkpoint?.Id)
+        {
+            return;
+        }
+        await Task.WhenAll(layers.Select(l => l.RestoreCheckpoint(best.Id)));
+        logger.LogInformation("job {Job}: layers restored to epoch {Epoch}, the one with the lowest validation loss (checkpoint {Checkpoint})", JobId, best.Epoch, best.Id);
     }
 
     /// <summary>
@@ -342,8 +374,16 @@ public sealed class JobGrain(
             .Select(x => new LayerMove(x.i, Status.Layers[x.i].Silo, x.p.Silo))
             .ToArray();
         var record = new RecoveryRecord(DateTimeOffset.UtcNow, reason, from.Id, moved, Status.StepsDone - from.StepsDone);
+        // The best checkpoint is committed with (never after) the latest, so it is never past the one restored; if it
+        // were, the history it points into is gone and so is its claim to be the best.
+        var best = Status.Best is { } b && b.Id <= from.Id && b.HistoryLength <= from.HistoryLength ? b : null;
+        if (best is null && Status.Best is not null)
+        {
+            logger.LogWarning("job {Job}: best checkpoint {Best} is past checkpoint {Checkpoint}; forgetting it", JobId, Status.Best.Id, from.Id);
+        }
         Status = Status with
         {
+            Best = best,
             Epoch = from.Epoch,
             StepInEpoch = from.StepInEpoch,
             StepsDone = from.StepsDone,

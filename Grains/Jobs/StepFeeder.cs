@@ -5,6 +5,7 @@ using Countercurrent.Contracts.Grains;
 using Countercurrent.Learning.Data;
 using Countercurrent.Learning.Rules;
 using Countercurrent.Learning.Telemetry;
+using Countercurrent.Learning.Training;
 
 namespace Countercurrent.Grains.Jobs;
 
@@ -56,10 +57,12 @@ public sealed class StepFeeder(JobSpec spec, LayerSpec[] chain, ILayerGrain[] la
 
     /// <summary>
     /// Accuracy and loss on (the first <paramref name="maxSamples"/> of) a dataset, StepsInFlight batches at a time.
-    /// Evaluation batch b is step -1-b, as in the in-process trainer, so rules that draw noise per step (NoProp's
-    /// inference starts from noise) evaluate identically in both.
+    /// Batch b carries the step number the in-process trainer gives it (<see cref="EvalSteps"/>: -1-b for the test set,
+    /// a range far below for the validation set), so rules that draw noise per step (NoProp's inference starts from
+    /// noise) evaluate identically in both, and a validation batch never shares a step number with a test batch. The
+    /// window is drained before this returns, so one evaluation never overlaps the next.
     /// </summary>
-    public async Task<EvalTally> Evaluate(Dataset data, int maxSamples)
+    public async Task<EvalTally> Evaluate(Dataset data, int maxSamples, bool validation = false)
     {
         var order = new BatchOrder(data.Count, spec.BatchSize, 0, 0, shuffle: false);
         var batches = maxSamples > 0 ? Math.Min(order.StepCount, (maxSamples + spec.BatchSize - 1) / spec.BatchSize) : order.StepCount;
@@ -73,7 +76,7 @@ public sealed class StepFeeder(JobSpec spec, LayerSpec[] chain, ILayerGrain[] la
                 indices = indices[..Math.Min(indices.Length, maxSamples - b * spec.BatchSize)];
             }
             var (images, labels) = Payloads(data, indices.ToArray());
-            var signal = new ForwardSignal(spec.JobId, -1 - b, Phase.Eval, images, labels, _sendInput ? images : null);
+            var signal = new ForwardSignal(spec.JobId, EvalSteps.For(validation, b), Phase.Eval, images, labels, _sendInput ? images : null);
             foreach (var report in await window.Start(() => layers[0].Forward(signal)))
             {
                 tally += report.Eval!;

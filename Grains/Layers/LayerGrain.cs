@@ -36,6 +36,7 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
     private ILayerGrain? _below;
     private ILayerGrain[] _allBelow = [];
     private long _faultStep = long.MinValue;
+    private long _stateLossStep = long.MinValue;
     private long _bytesSent;
 
     private int Index => _setup?.Index ?? -1;
@@ -65,6 +66,7 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
 
     public async Task<StepReport> Forward(ForwardSignal signal)
     {
+        LoseStateIfArmed(signal.Step);
         var layer = Configured(signal.Step);
         var index = Index;
         var device = _device;
@@ -90,6 +92,7 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
 
     public async Task<StepReport> Feedback(FeedbackSignal signal)
     {
+        LoseStateIfArmed(signal.Step);
         var layer = Configured(signal.Step);
         var index = Index;
         var device = _device;
@@ -195,6 +198,23 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
     {
         _faultStep = step;
         return Task.CompletedTask;
+    }
+
+    public Task ArmStateLoss(long step)
+    {
+        _stateLossStep = step;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The armed state loss: the layer frees everything, so this call fails as a reactivated empty layer's would.</summary>
+    private void LoseStateIfArmed(long step)
+    {
+        if (step == _stateLossStep)
+        {
+            _stateLossStep = long.MinValue;
+            logger.LogWarning("layer {Layer} drops its state at step {Step} (armed for testing)", Index, step);
+            Free();
+        }
     }
 
     public Task Release()

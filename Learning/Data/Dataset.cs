@@ -52,6 +52,24 @@ public sealed class Dataset
         return (images, labels);
     }
 
+    /// <summary>A new dataset holding copies of the samples at <paramref name="indices"/>, in that order.</summary>
+    public Dataset Subset(IReadOnlyList<int> indices, string name)
+    {
+        var images = GC.AllocateUninitializedArray<float>(indices.Count * SampleSize);
+        var labels = new long[indices.Count];
+        for (var i = 0; i < indices.Count; i++)
+        {
+            var index = indices[i];
+            if ((uint)index >= (uint)Count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(indices), $"{Name}: sample {index} does not exist (the set has {Count})");
+            }
+            Images.AsSpan(index * SampleSize, SampleSize).CopyTo(images.AsSpan(i * SampleSize, SampleSize));
+            labels[i] = Labels[index];
+        }
+        return new Dataset(name, images, labels, SampleShape, Classes);
+    }
+
     /// <summary>The batch shape for <paramref name="count"/> samples: [count, ..sample shape].</summary>
     public long[] BatchShape(int count) => [count, .. SampleShape];
 }

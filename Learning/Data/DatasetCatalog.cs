@@ -19,12 +19,17 @@ public static class DatasetCatalog
     /// <summary>Sample shape and class count, known without reading any file.</summary>
     public static (long[] SampleShape, int Classes) Describe(string dataset) => ([1, 28, 28], 10);
 
-    public static DatasetPair Load(JobSpec spec) => spec.Dataset switch
+    /// <summary>The job's dataset; with <see cref="JobSpec.Validation"/> above 0, its training set split (<see cref="ValidationSplit"/>).</summary>
+    public static DatasetPair Load(JobSpec spec)
     {
-        "synthetic" => SyntheticDataset.Create(spec.SyntheticSamples, spec.Seed),
-        "fashion-mnist" or "mnist" => LoadIdx(spec.Dataset, DirectoryFor(spec)),
-        _ => throw new DataFormatException($"dataset '{spec.Dataset}' is unknown; expected one of {string.Join(", ", Names)}"),
-    };
+        var pair = spec.Dataset switch
+        {
+            "synthetic" => SyntheticDataset.Create(spec.SyntheticSamples, spec.Seed),
+            "fashion-mnist" or "mnist" => LoadIdx(spec.Dataset, DirectoryFor(spec)),
+            _ => throw new DataFormatException($"dataset '{spec.Dataset}' is unknown; expected one of {string.Join(", ", Names)}"),
+        };
+        return spec.Validation > 0 ? ValidationSplit.Apply(pair, spec.Validation, spec.Seed) : pair;
+    }
 
     /// <summary>
     /// Loads train-*/t10k-* IDX files (gzipped or raw) and scales pixels to [0, 1] then standardises them with the

@@ -16,6 +16,9 @@ public static partial class JobSpecValidator
 {
     public const int MaxStepsInFlight = 64;
 
+    /// <summary>The largest fraction of the training set a job may hold out for validation.</summary>
+    public const double MaxValidation = 0.5;
+
     public static LayerSpec[] Validate(JobSpec spec)
     {
         if (spec.JobId.Length > 0 && !JobIdPattern().IsMatch(spec.JobId))
@@ -56,6 +59,10 @@ public static partial class JobSpecValidator
         }
         Finite("weightDecay", spec.WeightDecay, mustBePositive: false);
         Finite("gradClip", spec.GradClip, mustBePositive: false);
+        if (!double.IsFinite(spec.Validation) || spec.Validation is < 0 or > MaxValidation)
+        {
+            throw new JobSpecException("validation", $"{spec.Validation} is outside 0..{MaxValidation} (the fraction of the training set held out)");
+        }
         if (!AuxiliaryHead.Kinds.Contains(spec.AuxHead))
         {
             throw new JobSpecException("auxHead", $"'{spec.AuxHead}' is unknown; expected one of {string.Join(", ", AuxiliaryHead.Kinds)}");

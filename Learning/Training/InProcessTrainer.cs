@@ -11,7 +11,8 @@ namespace Countercurrent.Learning.Training;
 
 /// <summary>
 /// Trains a job's chain of layers in this process with no Orleans, one step at a time: the baseline that training on
-/// grains must match, and the `train --in-process` mode.
+/// grains must match, and the `train --in-process` mode. With a validation set it evaluates it at every epoch end, keeps
+/// the layers' states of the epoch with the lowest validation loss, and ends with them.
 /// </summary>
 public sealed class InProcessTrainer : IDisposable
 {
@@ -44,6 +45,7 @@ public sealed class InProcessTrainer : IDisposable
         var curve = new List<LossPoint>();
         LossCurveRecorder? recorder = null;
         long stepsDone = 0;
+        byte[][]? bestStates = null;
         for (var epoch = 0; epoch < _spec.Epochs; epoch++)
         {
             var order = new BatchOrder(_data.Train.Count, _spec.BatchSize, _spec.Seed, epoch, maxSteps: _spec.MaxStepsPerEpoch);
@@ -70,13 +72,47 @@ public sealed class InProcessTrainer : IDisposable
             var seconds = clock.Elapsed.TotalSeconds;
             trainSeconds += seconds;
             trainSamples += samples;
+            var validation = _data.Validation is { } held ? Evaluate(held, _spec.MaxEvalSamples, validation: true) : null;
             var eval = Evaluate(_data.Test, _spec.MaxEvalSamples);
             var result = new EpochResult(epoch + 1, losses.Means(), (double)eval.Correct / eval.Count, eval.LossSum / eval.Count, samples / seconds, seconds,
-                [Telemetry.ProcessMemory.Snapshot("in-process")]);
+                [Telemetry.ProcessMemory.Snapshot("in-process")],
+                ValidationAccuracy: validation is null ? null : (double)validation.Correct / validation.Count,
+                ValidationLoss: validation is null ? null : validation.LossSum / validation.Count);
             history.Add(result);
+            if (BestEpoch.LastIsBest(history))
+            {
+                bestStates = SaveStates();
+            }
             epochDone?.Invoke(result);
         }
-        return new TrainingResult([.. history], [.. curve], total.Elapsed.TotalSeconds) { SamplesPerSecond = trainSamples / trainSeconds };
+        var best = BestEpoch.Of(history);
+        if (best is not null && !ReferenceEquals(best, history[^1]))
+        {
+            // Like Keras' restore_best_weights: the run ends with the weights of the epoch with the lowest validation loss.
+            LoadStates(bestStates!);
+        }
+        return new TrainingResult([.. history], [.. curve], total.Elapsed.TotalSeconds) { SamplesPerSecond = trainSamples / trainSeconds, Best = best };
+    }
+
+    /// <summary>Every layer's full state (weights, optimizer, rule state), as its checkpoint would hold it.</summary>
+    public byte[][] SaveStates() => Layers.Select(layer =>
+    {
+        using var memory = new MemoryStream();
+        using (var writer = new BinaryWriter(memory))
+        {
+            layer.Rule.Save(writer);
+        }
+        return memory.ToArray();
+    }).ToArray();
+
+    /// <summary>Puts back the states <see cref="SaveStates"/> returned (between steps: no step may be pending).</summary>
+    public void LoadStates(byte[][] states)
+    {
+        for (var i = 0; i < Layers.Count; i++)
+        {
+            using var reader = new BinaryReader(new MemoryStream(states[i]));
+            Layers[i].Rule.Load(reader);
+        }
     }
 
     /// <summary>One training step on the samples at <paramref name="indices"/>; every tensor it makes is freed before it returns.</summary>
@@ -87,8 +123,11 @@ public sealed class InProcessTrainer : IDisposable
         return _chain.Run(new ForwardBatch(step, Phase.Train, images, labels, images), StepStart.Targets(_chain.Layers[^1].Context, step, labels));
     }
 
-    /// <summary>Accuracy and loss on (the first <paramref name="maxSamples"/> of) a dataset, in batches of the job's size.</summary>
-    public EvalTally Evaluate(Dataset data, int maxSamples = 0)
+    /// <summary>
+    /// Accuracy and loss on (the first <paramref name="maxSamples"/> of) a dataset, in batches of the job's size; the
+    /// batches carry the test or the validation set's step numbers (<see cref="EvalSteps"/>).
+    /// </summary>
+    public EvalTally Evaluate(Dataset data, int maxSamples = 0, bool validation = false)
     {
         var order = new BatchOrder(data.Count, _spec.BatchSize, 0, 0, shuffle: false);
         var tally = new EvalTally(0, 0, 0);
@@ -101,7 +140,7 @@ public sealed class InProcessTrainer : IDisposable
                 indices = indices[..Math.Min(indices.Length, maxSamples - tally.Count)];
             }
             var (images, labels) = Batch(data, indices);
-            var report = _chain.Run(new ForwardBatch(-1 - s, Phase.Eval, images, labels, images));
+            var report = _chain.Run(new ForwardBatch(EvalSteps.For(validation, s), Phase.Eval, images, labels, images));
             tally += report.Eval ?? throw new InvalidOperationException("the top layer reported no evaluation tally");
         }
         return tally;

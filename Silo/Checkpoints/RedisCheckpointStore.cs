@@ -26,16 +26,19 @@ public sealed class RedisCheckpointStore(IConnectionMultiplexer redis) : ICheckp
             : (byte[])value!;
     }
 
-    public async Task DeleteBefore(string jobId, long keepFrom)
+    public async Task DeleteExcept(string jobId, IReadOnlyCollection<long> keep)
     {
         var job = CheckpointKeys.CheckedJobId(jobId);
-        var old = await Database.SortedSetRangeByScoreAsync(IdsKey(job), double.NegativeInfinity, keepFrom, Exclude.Stop);
-        foreach (var entry in old)
+        foreach (var entry in await Database.SortedSetRangeByRankAsync(IdsKey(job)))
         {
             var parts = entry.ToString().Split(':');
-            await Database.KeyDeleteAsync(Key(job, long.Parse(parts[0]), int.Parse(parts[1])));
+            var checkpoint = long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
+            if (!keep.Contains(checkpoint))
+            {
+                await Database.KeyDeleteAsync(Key(job, checkpoint, int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture)));
+                await Database.SortedSetRemoveAsync(IdsKey(job), entry);
+            }
         }
-        await Database.SortedSetRemoveRangeByScoreAsync(IdsKey(job), double.NegativeInfinity, keepFrom, Exclude.Stop);
     }
 
     private static RedisKey Key(string job, long checkpoint, int layer) => $"countercurrent:checkpoint:{job}:{checkpoint}:{layer}";

@@ -2,7 +2,7 @@ using Countercurrent.Grains.Checkpoints;
 
 namespace Countercurrent.Tests.Checkpoints;
 
-/// <summary>The folder checkpoint store: round trip, clean-up, and no way out of its folder.</summary>
+/// <summary>The folder checkpoint store: round trip, clean-up (keeping the latest and the best), and no way out of its folder.</summary>
 public sealed class FolderCheckpointStoreTests : IDisposable
 {
     private readonly TempDirectory _root = new();
@@ -14,13 +14,17 @@ public sealed class FolderCheckpointStoreTests : IDisposable
         await store.Write("job-1", 3, 0, [1, 2, 3]);
         await store.Write("job-1", 4, 0, [4, 5]);
 
-        await store.DeleteBefore("job-1", 4);
+        await store.DeleteExcept("job-1", [4]);
 
         Assert.Equal([4, 5], await store.Read("job-1", 4, 0));
         var missing = await Assert.ThrowsAsync<CheckpointMissingException>(() => store.Read("job-1", 3, 0));
         Assert.Contains("checkpoint 3 of job job-1", missing.Message);
         Assert.Empty(Directory.GetFiles(_root.Path, "*.tmp", SearchOption.AllDirectories));
     }
+
+    [Fact]
+    public Task Pruning_keeps_the_latest_and_the_best_checkpoint_and_nothing_else() =>
+        CheckpointPruning.KeepsTheLatestAndTheBest(new FolderCheckpointStore(_root.Path));
 
     [Theory]
     [InlineData("../escape")]

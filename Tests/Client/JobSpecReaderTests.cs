@@ -167,6 +167,17 @@ public sealed class JobSpecReaderTests : IDisposable
     }
 
     [Fact]
+    public void ValidationFractionIsReadFromTheCommandLineAndTheFile()
+    {
+        var fromFlag = JobSpecReader.FromCommandLine(new CommandLineArgs(["train", "--validation", "0.1"], Flags));
+        var fromFile = JobSpecReader.FromFile(Write("validation.json", """{ "dataset": "synthetic", "validation": 0.2 }"""));
+
+        Assert.Equal(0.1, fromFlag.Validation);
+        Assert.Equal(0.2, fromFile.Validation);
+        Assert.Equal(0, new JobSpec().Validation);
+    }
+
+    [Fact]
     public void NoBiasFlagTurnsBiasOff()
     {
         var spec = JobSpecReader.FromCommandLine(new CommandLineArgs(["train", "--no-bias", "--dataset", "synthetic"], Flags));

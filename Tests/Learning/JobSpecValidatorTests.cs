@@ -109,6 +109,9 @@ public sealed class JobSpecValidatorTests
         ["layer placed twice"] = (Good with { Placement = [new LayerPlacement(1), new LayerPlacement(1)] }, "placement", "layer 1 is placed twice"),
         ["bad device"] = (Good with { Placement = [new LayerPlacement(0, Device: "gpu0")] }, "placement", "device 'gpu0' is not cpu or cuda:N"),
         ["no synthetic samples"] = (Good with { SyntheticSamples = 0 }, "syntheticSamples", "must be positive"),
+        ["validation over a half"] = (Good with { Validation = 0.6 }, "validation", "0.6 is outside 0..0.5"),
+        ["negative validation"] = (Good with { Validation = -0.1 }, "validation", "-0.1 is outside 0..0.5"),
+        ["NaN validation"] = (Good with { Validation = double.NaN }, "validation", "NaN is outside 0..0.5"),
     };
 
     public static TheoryData<string> RefusalNames => [.. Refusals.Keys];
@@ -124,6 +127,15 @@ public sealed class JobSpecValidatorTests
         Assert.Equal(field, error.Field);
         Assert.StartsWith(field + ": ", error.Message);
         Assert.Contains(fragment, error.Message);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.1)]
+    [InlineData(0.5)]
+    public void ValidationFractionsUpToAHalfAreAccepted(double fraction)
+    {
+        Assert.Equal(2, JobSpecValidator.Validate(Good with { Validation = fraction }).Length);
     }
 
     [Fact]
