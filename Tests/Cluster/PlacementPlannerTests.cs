@@ -15,12 +15,12 @@ public sealed class PlacementPlannerTests
     private static LayerSpec[] Chain(string model) => JobSpecValidator.Validate(new JobSpec { Model = model, Dataset = "synthetic" });
 
     [Fact]
-    public void Layers_are_cut_into_contiguous_groups_of_even_work()
+    public void The_cheap_top_layer_joins_layer_0_so_the_busiest_silo_has_the_least_work()
     {
-        // 784x1024 + 1024x1024 + 1024x10: layer 0 alone against layers 1 and 2 is the most even cut.
+        // 784x1024, 1024x1024, 1024x10: layer 1 alone against layers 0 and 2 is the most even split, and worth two crossings.
         var plan = PlacementPlanner.Plan(Chain("mlp:784-1024-1024-10"), [], [B, A]);
 
-        Assert.Equal(["a", "b", "b"], plan.Select(p => p.Silo.Name));
+        Assert.Equal(["a", "b", "a"], plan.Select(p => p.Silo.Name));
     }
 
     [Fact]
@@ -28,16 +28,30 @@ public sealed class PlacementPlannerTests
     {
         var plan = PlacementPlanner.Plan(Chain("mlp:784-1024-1024-10"), [], [A, B], firstSilo: "b");
 
-        Assert.Equal(["b", "a", "a"], plan.Select(p => p.Silo.Name));
+        Assert.Equal(["b", "a", "b"], plan.Select(p => p.Silo.Name));
+    }
+
+    [Theory]
+    [InlineData(new[] { 1.0, 1, 1, 1, 1, 1 }, new[] { 0.01, 0.01, 0.01, 0.01, 0.01, 0 }, 3, new[] { 0, 0, 1, 1, 2, 2 })]
+    [InlineData(new[] { 1.0, 1, 1, 1 }, new[] { 0.1, 0.1, 0.1, 0 }, 2, new[] { 0, 0, 1, 1 })]
+    [InlineData(new[] { 8.0, 1, 1, 1 }, new[] { 0.1, 0.1, 0.1, 0 }, 2, new[] { 0, 1, 1, 1 })]
+    [InlineData(new[] { 4.0, 5, 1 }, new[] { 0.1, 0.1, 0 }, 2, new[] { 0, 1, 0 })]
+    [InlineData(new[] { 4.0, 5, 1 }, new[] { 10.0, 10, 0 }, 2, new[] { 0, 0, 0 })]
+    [InlineData(new[] { 5.0 }, new[] { 0.0 }, 3, new[] { 0 })]
+    public void Assignment_minimises_the_busiest_silo_counting_crossings_and_splits_only_when_it_pays(double[] work, double[] crossing, int count, int[] expected)
+    {
+        Assert.Equal(expected, PlacementPlanner.Assign(work, crossing, count));
     }
 
     [Fact]
-    public void Equal_layers_spread_evenly_in_silo_name_order()
+    public void Plans_too_large_to_search_are_cut_into_contiguous_groups()
     {
-        var plan = PlacementPlanner.Plan(Chain("mlp:784-64-64-64-64-64-10"), [], [C, A, B]);
+        var work = Enumerable.Repeat(1.0, 24).ToArray();
 
-        Assert.Equal(3, plan.Select(p => p.Silo.Name).Distinct().Count());
-        Assert.Equal(plan.Select(p => p.Silo.Name).OrderBy(n => n, StringComparer.Ordinal), plan.Select(p => p.Silo.Name));
+        var groups = PlacementPlanner.Assign(work, new double[24], 4);
+
+        Assert.Equal(PlacementPlanner.BalancedGroups(work, 4), groups);
+        Assert.Equal(Enumerable.Range(0, 4).SelectMany(g => Enumerable.Repeat(g, 6)), groups);
     }
 
     [Fact]
