@@ -62,7 +62,7 @@ public static class BenchCommand
                 rows.Add(row);
                 Console.Error.WriteLine(row.Line(inProcess.SamplesPerSecond));
             }
-            if (processes.Max() > 1)
+            if (processes.Length > 0 && processes.Max() > 1)
             {
                 var ceiling = ParallelCeiling(spec, data, processes.Max(), threads, warmup, cancel);
                 rows.Add(ceiling);
