@@ -36,7 +36,7 @@ public sealed class SiloOptions
     /// <summary>Devices this silo offers to layers: cpu, cuda:0, ...</summary>
     public string[] Devices { get; set; } = ["cpu"];
 
-    /// <summary>Intra-op threads for TorchSharp in this process (0: all cores). Several silos on one machine should split the cores.</summary>
+    /// <summary>Cores for tensor work in this silo (0: all cores): the budget its CPU layers share, and the most intra-op threads one work item uses. Several silos on one machine should split the cores.</summary>
     public int TorchThreads { get; set; }
 
     /// <summary>Where job status is persisted: <c>memory</c> (lost with the silo) or <c>redis</c>; empty: redis under redis or kubernetes clustering, else memory.</summary>
