@@ -9,7 +9,7 @@ namespace Countercurrent.Client;
 /// <summary>The `countercurrent` command line: parses, dispatches to a command, maps failures to exit codes.</summary>
 public static class ClientApp
 {
-    private static readonly HashSet<string> Flags = ["in-process", "json", "no-bias", "help", "no-embedded"];
+    private static readonly HashSet<string> Flags = ["in-process", "json", "no-bias", "help", "no-embedded", "no-pin"];
 
     public const string Usage = """
         usage: countercurrent <command> [options]
@@ -25,7 +25,8 @@ public static class ClientApp
           eval      test accuracy of an exported model or a job   eval <DIR | job-id> [--dataset NAME] [--max-eval N]
           bench     samples/s in process, on an embedded silo and on N local silo processes, same spec, one run
                     (train options, plus --epochs N [1] of --steps N [300] each, --warmup N [50]; --rules a,b benches each rule in turn;
-                     --processes 1,2,3 adds runs on that many silo processes; --no-embedded skips the embedded silo)
+                     --processes 1,2,3 adds runs on that many silo processes, each on its own share of the cores (--no-pin: not pinned),
+                     and a run of as many independent in-process trainers at once; --no-embedded skips the embedded silo)
 
         train options (defaults in brackets; see docs/usage.md):
           --spec FILE            job spec as JSON (options below override it)

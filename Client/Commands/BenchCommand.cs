@@ -31,6 +31,8 @@ public static class BenchCommand
             ? counts.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => int.TryParse(c, out var n) && n > 0 ? n : throw new UsageException($"--processes: '{c}' is not a positive count")).ToArray()
             : [];
         var embeddedToo = !args.Flag("no-embedded");
+        // Each silo process on its own cores (runtime threads included), so "N processes x M threads" uses N x M cores.
+        var pin = !args.Flag("no-pin");
         var compared = args.String("rules") is { } list
             ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(r => new[] { r }).ToList()
             : [baseSpec.Rules];
@@ -72,7 +74,7 @@ public static class BenchCommand
             {
                 // Split the cores so that the silos together use as many torch threads as the in-process run.
                 var each = Math.Max(1, (threads > 0 ? threads : Environment.ProcessorCount) / count);
-                await using var cluster = await LocalSiloCluster.Start(count, each, cancel);
+                await using var cluster = await LocalSiloCluster.Start(count, each, cancel, pin);
                 var row = await OnSilo($"{count} proc x{each}t", cluster.Connection, spec with { JobId = $"bench-{Environment.ProcessId}-{rows.Count}" }, warmup, cancel);
                 rows.Add(row);
                 Console.Error.WriteLine(row.Line(inProcess.SamplesPerSecond));

@@ -16,7 +16,9 @@ public sealed class LocalSiloCluster : IAsyncDisposable
 
     public ClusterConnection Connection { get; private set; } = null!;
 
-    public static async Task<LocalSiloCluster> Start(int count, int torchThreadsEach, CancellationToken cancel)
+    /// <param name="pinCores">Run silo k on cores [k·each, (k+1)·each) only (with taskset), runtime threads included, so
+    /// that "N processes with M threads" uses N·M cores and no more; ignored when the machine has too few cores.</param>
+    public static async Task<LocalSiloCluster> Start(int count, int torchThreadsEach, CancellationToken cancel, bool pinCores = false)
     {
         var cluster = new LocalSiloCluster();
         var dll = Path.Combine(AppContext.BaseDirectory, "Countercurrent.Silo.dll");
@@ -27,8 +29,12 @@ public sealed class LocalSiloCluster : IAsyncDisposable
         {
             for (var k = 0; k < count; k++)
             {
-                cluster._silos.Add(new ChildProcess($"silo-{k + 1}", "dotnet",
+                string[] pin = pinCores && count * torchThreadsEach <= Environment.ProcessorCount && File.Exists("/usr/bin/taskset")
+                    ? ["-c", $"{k * torchThreadsEach}-{(k + 1) * torchThreadsEach - 1}", "dotnet"]
+                    : [];
+                cluster._silos.Add(new ChildProcess($"silo-{k + 1}", pin.Length > 0 ? "/usr/bin/taskset" : "dotnet",
                 [
+                    .. pin,
                     dll,
                     $"--Silo:Name=silo-{k + 1}",
                     "--Silo:Clustering=localhost",
