@@ -86,12 +86,12 @@ public static class BenchCommand
             {
                 r.Mode,
                 r.Rule,
-                r.SamplesPerSecond,
-                ratioToInProcess = r.SamplesPerSecond / rows.First(x => x.Rule == r.Rule && x.Mode == "in-process").SamplesPerSecond,
+                SamplesPerSecond = NullIfNaN(r.SamplesPerSecond),
+                ratioToInProcess = NullIfNaN(r.SamplesPerSecond / rows.First(x => x.Rule == r.Rule && x.Mode == "in-process").SamplesPerSecond),
                 r.Intervals,
                 rssMiBPerEpoch = r.RssMiB,
                 liveTensorsPerEpoch = r.LiveTensors,
-                rssGrowthPercent = r.RssGrowthPercent,
+                rssGrowthPercent = NullIfNaN(r.RssGrowthPercent),
                 r.BytesPerStep,
             }), new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
         }
@@ -108,6 +108,9 @@ public static class BenchCommand
         }
         return ExitCodes.Success;
     }
+
+    /// <summary>A figure that could not be measured (too few intervals, no memory readings) is null in the JSON.</summary>
+    private static double? NullIfNaN(double value) => double.IsNaN(value) ? null : value;
 
     private static BenchRow InProcess(JobSpec spec, DatasetPair data, int warmup, CancellationToken cancel)
     {

@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Countercurrent.Tests.EndToEnd;
+
+/// <summary>The real client's `bench` command, with real silo processes on loopback: every mode runs and reports.</summary>
+public sealed class BenchCommandTests
+{
+    [Fact]
+    public async Task Bench_runs_every_mode_and_reports_throughput_memory_and_payload_as_json()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in (string[])[
+            Path.Combine(AppContext.BaseDirectory, "Countercurrent.Client.dll"), "bench",
+            "--dataset", "synthetic", "--synthetic-samples", "4096", "--model", "mlp:784-256-256-10", "--batch-size", "64",
+            "--rules", "backprop,ccl", "--grad-clip", "1.0", "--epochs", "3", "--steps", "64", "--warmup", "5", "--threads", "2", "--processes", "2",
+            "--no-embedded", "--json"])
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var bench = Process.Start(start)!;
+        var stderr = bench.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stdout = await bench.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await bench.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(5), TestContext.Current.CancellationToken);
+
+        Assert.True(bench.ExitCode == 0, $"bench exited {bench.ExitCode}:\n{await stderr}");
+        var rows = JsonDocument.Parse(stdout).RootElement.EnumerateArray().ToList();
+        foreach (var rule in new[] { "backprop", "ccl" })
+        {
+            var modes = rows.Where(r => r.GetProperty("rule").GetString() == rule).ToDictionary(r => r.GetProperty("mode").GetString()!);
+            Assert.Equal(["in-process", "2 x in-proc 1t", "2 proc x1t"], modes.Keys);
+            Assert.All(modes.Values, r => Assert.True(r.GetProperty("samplesPerSecond").GetDouble() > 0, $"{rule}: {r}"));
+            Assert.Equal(1.0, modes["in-process"].GetProperty("ratioToInProcess").GetDouble(), 6);
+            foreach (var measured in new[] { modes["in-process"], modes["2 proc x1t"] })
+            {
+                var tensors = measured.GetProperty("liveTensorsPerEpoch").EnumerateArray().Select(t => t.GetInt64()).ToList();
+                Assert.Equal(3, tensors.Count);
+                Assert.All(tensors, t => Assert.Equal(tensors[0], t));
+                Assert.Equal(3, measured.GetProperty("rssMiBPerEpoch").GetArrayLength());
+            }
+            Assert.True(modes["2 proc x1t"].GetProperty("bytesPerStep").GetDouble() > 0, "no payload crossed between the layers");
+        }
+    }
+}
