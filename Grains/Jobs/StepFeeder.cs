@@ -5,6 +5,7 @@ using Countercurrent.Contracts.Grains;
 using Countercurrent.Learning.Data;
 using Countercurrent.Learning.Rules;
 using Countercurrent.Learning.Telemetry;
+using Countercurrent.Learning.Tensors;
 using Countercurrent.Learning.Training;
 
 namespace Countercurrent.Grains.Jobs;
@@ -35,11 +36,14 @@ public sealed class StepFeeder(JobSpec spec, LayerSpec[] chain, ILayerGrain[] la
         CountercurrentTelemetry.StepsInFlight.Add(1, tags);
         try
         {
-            var (images, labels) = Payloads(data, indices);
+            var (images, labels) = Payloads(data, indices, PayloadBufferPool.Shared);
             var forward = layers[0].Forward(new ForwardSignal(spec.JobId, step, Phase.Train, images, labels, _sendInput ? images : null));
             var report = _targetsAtTop
                 ? StepReport.Merge(step, await Task.WhenAll(forward, layers[^1].Feedback(new FeedbackSignal(spec.JobId, step, FeedbackKind.Targets, labels, chain.Length))))
                 : await forward;
+            // The step is done everywhere: no layer still reads the batch (see PayloadBufferPool).
+            PayloadBufferPool.Shared.Return(images.Data);
+            PayloadBufferPool.Shared.Return(labels.Data);
             CountercurrentTelemetry.SamplesTrained.Add(indices.Length, tags);
             CountercurrentTelemetry.StepDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
             return report;
@@ -89,9 +93,9 @@ public sealed class StepFeeder(JobSpec spec, LayerSpec[] chain, ILayerGrain[] la
         return tally;
     }
 
-    private static (TensorPayload Images, TensorPayload Labels) Payloads(Dataset data, int[] indices)
+    private static (TensorPayload Images, TensorPayload Labels) Payloads(Dataset data, int[] indices, PayloadBufferPool? pool = null)
     {
-        var (images, labels) = data.BatchBytes(indices);
+        var (images, labels) = data.BatchBytes(indices, pool);
         return (new TensorPayload(data.BatchShape(indices.Length), TensorElementType.Float32, images),
                 new TensorPayload([indices.Length], TensorElementType.Int64, labels));
     }

@@ -5,6 +5,7 @@ using Countercurrent.Learning.Layers;
 using System.Diagnostics;
 using Countercurrent.Learning.Rules;
 using Countercurrent.Learning.Telemetry;
+using Countercurrent.Learning.Tensors;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.Runtime;
@@ -296,6 +297,8 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
             return own;
         }
         var reports = await Task.WhenAll(calls);
+        // Every receiver has copied (or Orleans has serialised) the bytes: the arrays can carry the next step's signals.
+        outgoing.ReturnBuffers();
         return StepReport.Merge(step, reports.Prepend(own));
     }
 
@@ -310,10 +313,22 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
             (Up?.Activation.Data.LongLength ?? 0) + (Down?.Signal.Data.LongLength ?? 0) + (Broadcast?.Signal.Data.LongLength ?? 0) * receiversBelow;
 
         public static Outgoing From(string jobId, RuleOutput output, int layer, ForwardSignal? received, ForwardBatch? receivedBatch) => new(
-            output.Up is null ? null : SignalConversion.ToSignal(jobId, output.Up, received, receivedBatch, layer),
-            output.Down is null ? null : SignalConversion.ToSignal(jobId, output.Down, layer),
-            output.Broadcast is null ? null : SignalConversion.ToSignal(jobId, output.Broadcast, layer),
+            output.Up is null ? null : SignalConversion.ToSignal(jobId, output.Up, received, receivedBatch, layer, PayloadBufferPool.Shared),
+            output.Down is null ? null : SignalConversion.ToSignal(jobId, output.Down, layer, PayloadBufferPool.Shared),
+            output.Broadcast is null ? null : SignalConversion.ToSignal(jobId, output.Broadcast, layer, PayloadBufferPool.Shared),
             output.Loss,
             output.Eval);
+
+        /// <summary>Returns the arrays this layer rented for its signals (not labels or input it passed on unchanged).</summary>
+        public void ReturnBuffers()
+        {
+            foreach (var payload in new[] { Up?.Activation, Down?.Signal, Broadcast?.Signal })
+            {
+                if (payload is not null)
+                {
+                    PayloadBufferPool.Shared.Return(payload.Data);
+                }
+            }
+        }
     }
 }

@@ -25,19 +25,21 @@ public static class SignalConversion
         signal.FromLayer);
 
     /// <summary>The forward signal for the layer above; <paramref name="received"/> and its tensors let unchanged parts reuse their payloads.</summary>
-    public static ForwardSignal ToSignal(string jobId, ForwardBatch up, ForwardSignal? received, ForwardBatch? receivedBatch, int layer) => new(
+    /// <remarks>The activation's bytes come from <paramref name="pool"/>; labels and input passed on unchanged keep the received payload's.</remarks>
+    public static ForwardSignal ToSignal(string jobId, ForwardBatch up, ForwardSignal? received, ForwardBatch? receivedBatch, int layer, PayloadBufferPool pool) => new(
         jobId,
         up.Step,
         up.Phase,
-        TensorPayloads.ToPayload(up.Activation, $"activation of layer {layer}"),
+        TensorPayloads.ToPayload(up.Activation, $"activation of layer {layer}", pool),
         Reuse(up.Labels, receivedBatch?.Labels, received?.Labels, $"labels from layer {layer}"),
         Reuse(up.Input, receivedBatch?.Input, received?.Input, $"input from layer {layer}"));
 
-    public static FeedbackSignal ToSignal(string jobId, FeedbackBatch feedback, int layer) => new(
+    /// <remarks>The signal's bytes come from <paramref name="pool"/>.</remarks>
+    public static FeedbackSignal ToSignal(string jobId, FeedbackBatch feedback, int layer, PayloadBufferPool pool) => new(
         jobId,
         feedback.Step,
         feedback.Kind,
-        TensorPayloads.ToPayload(feedback.Signal, $"{feedback.Kind} feedback of layer {layer}"),
+        TensorPayloads.ToPayload(feedback.Signal, $"{feedback.Kind} feedback of layer {layer}", pool),
         feedback.FromLayer);
 
     private static TensorPayload? Reuse(Tensor? tensor, Tensor? receivedTensor, TensorPayload? receivedPayload, string name) =>

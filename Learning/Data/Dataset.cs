@@ -43,11 +43,13 @@ public sealed class Dataset
         }
     }
 
-    /// <summary>A batch as byte blobs ready for tensor payloads.</summary>
-    public (byte[] Images, byte[] Labels) BatchBytes(ReadOnlySpan<int> indices)
+    /// <summary>A batch as byte blobs ready for tensor payloads (arrays from <paramref name="pool"/> when given).</summary>
+    public (byte[] Images, byte[] Labels) BatchBytes(ReadOnlySpan<int> indices, Tensors.PayloadBufferPool? pool = null)
     {
-        var images = GC.AllocateUninitializedArray<byte>(indices.Length * SampleSize * sizeof(float));
-        var labels = GC.AllocateUninitializedArray<byte>(indices.Length * sizeof(long));
+        var imageBytes = indices.Length * SampleSize * sizeof(float);
+        var labelBytes = indices.Length * sizeof(long);
+        var images = pool?.Rent(imageBytes) ?? GC.AllocateUninitializedArray<byte>(imageBytes);
+        var labels = pool?.Rent(labelBytes) ?? GC.AllocateUninitializedArray<byte>(labelBytes);
         CopyBatch(indices, MemoryMarshal.Cast<byte, float>(images.AsSpan()), MemoryMarshal.Cast<byte, long>(labels.AsSpan()));
         return (images, labels);
     }

@@ -9,7 +9,8 @@ namespace Countercurrent.Learning.Tensors;
 public static class TensorPayloads
 {
     /// <summary>Copies a tensor (any device) into a payload; refuses one over <see cref="TensorPayload.MaxBytes"/> before copying.</summary>
-    public static TensorPayload ToPayload(Tensor tensor, string name = "tensor")
+    /// <param name="pool">Where to rent the byte array (the caller then returns it when the payload has been delivered), or null for a new one.</param>
+    public static TensorPayload ToPayload(Tensor tensor, string name = "tensor", PayloadBufferPool? pool = null)
     {
         var type = tensor.dtype switch
         {
@@ -25,7 +26,7 @@ public static class TensorPayloads
         }
         using var source = tensor.device_type == DeviceType.CPU ? tensor.detach().contiguous() : tensor.detach().cpu().contiguous();
         // Every byte is overwritten by the copy, so the array need not be zeroed first.
-        var data = GC.AllocateUninitializedArray<byte>((int)bytes);
+        var data = pool?.Rent((int)bytes) ?? GC.AllocateUninitializedArray<byte>((int)bytes);
         source.bytes.CopyTo(data);
         return new TensorPayload(tensor.shape, type, data);
     }

@@ -1,0 +1,36 @@
+using System.Collections.Concurrent;
+
+namespace Countercurrent.Learning.Tensors;
+
+/// <summary>
+/// Byte arrays for outgoing payloads, reused by exact length. A layer's signals have the same size every step
+/// (activations of 128 x 1024 floats are 512 KiB), so without reuse every signal is a fresh large-object-heap array:
+/// a gen-2 collection every few steps, and page faults on memory the collector gave back. The sender rents an array,
+/// sends the payload, and returns the array once every call it made with it has completed successfully (by then every
+/// receiver has copied the bytes into its tensors, or the bytes were serialised); after a failed call the array is
+/// left to the collector, since a message may still be on its way.
+/// </summary>
+public sealed class PayloadBufferPool(int keepPerLength = 32)
+{
+    private readonly ConcurrentDictionary<int, ConcurrentBag<byte[]>> _free = new();
+
+    /// <summary>One pool per process.</summary>
+    public static PayloadBufferPool Shared { get; } = new();
+
+    /// <summary>An array of exactly <paramref name="length"/> bytes, with unspecified contents.</summary>
+    public byte[] Rent(int length) =>
+        _free.TryGetValue(length, out var free) && free.TryTake(out var array) ? array : GC.AllocateUninitializedArray<byte>(length);
+
+    /// <summary>Gives an array back; the caller must not touch it afterwards.</summary>
+    public void Return(byte[] array)
+    {
+        var free = _free.GetOrAdd(array.Length, _ => []);
+        if (free.Count < keepPerLength)
+        {
+            free.Add(array);
+        }
+    }
+
+    /// <summary>Arrays waiting to be rented again, of every length.</summary>
+    public int Count => _free.Values.Sum(f => f.Count);
+}
