@@ -24,7 +24,7 @@ public static class ClientApp
           export    write a job's trained model    export <job-id> --out DIR --cluster ADDR
           eval      test accuracy of an exported model or a job   eval <DIR | job-id> [--dataset NAME] [--max-eval N]
           bench     samples/s in process, on an embedded silo and on N local silo processes, same spec, one run
-                    (train options, plus --epochs N [1] of --steps N [300] each, --warmup N [50]; --rules a,b benches each rule in turn;
+                    (train options, plus --epochs N [1] of --steps N [300] each (at most an epoch's batches), --warmup N [50]; --rules a,b benches each rule in turn;
                      --processes 1,2,3 adds runs on that many silo processes, each on its own share of the cores (--no-pin: not pinned),
                      and a run of as many independent in-process trainers at once; --no-embedded skips the embedded silo)
 
