@@ -31,7 +31,7 @@ public static partial class TorchRuntime
     public static void SetThreads(int threads)
     {
         PrepareEnvironment();
-        torch.set_num_threads(threads > 0 ? threads : Environment.ProcessorCount);
+        SetThreadsOfThisThread(threads > 0 ? threads : Environment.ProcessorCount);
     }
 
     /// <summary>

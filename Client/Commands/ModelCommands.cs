@@ -91,10 +91,10 @@ public static class ModelCommands
             var spec = JobSpecReader.FromFile(Path.Combine(folder, SpecFile));
             spec = spec with { Dataset = dataset ?? spec.Dataset, DataDirectory = dataDirectory ?? spec.DataDirectory };
             var tally = Evaluate(spec, folder, maxEval);
-            var accuracy = (double)tally.Correct / tally.Count;
+            var accuracy = tally.Accuracy;
             Console.Out.WriteLine(json
-                ? JsonSerializer.Serialize(new { model = target, dataset = spec.Dataset, testAccuracy = accuracy, testLoss = tally.LossSum / tally.Count, samples = tally.Count }, JobSpecReader.Json)
-                : $"{target} on {spec.Dataset}: test accuracy {accuracy:0.0000}, test loss {tally.LossSum / tally.Count:0.0000} over {tally.Count} samples");
+                ? JsonSerializer.Serialize(new { model = target, dataset = spec.Dataset, testAccuracy = accuracy, testLoss = tally.MeanLoss, samples = tally.Count }, JobSpecReader.Json)
+                : $"{target} on {spec.Dataset}: test accuracy {accuracy:0.0000}, test loss {tally.MeanLoss:0.0000} over {tally.Count} samples");
             return ExitCodes.Success;
         }
         finally
@@ -109,7 +109,8 @@ public static class ModelCommands
     /// <summary>Builds the layers of an exported model in this process, loads their states, and evaluates the test set.</summary>
     public static Contracts.Signals.EvalTally Evaluate(JobSpec spec, string folder, int maxEval)
     {
-        var data = DatasetCatalog.Load(spec);
+        // Only the test set is read: no validation split to make.
+        var data = DatasetCatalog.Load(spec with { Validation = 0 });
         using var model = new InProcessTrainer(spec, data);
         for (var i = 0; i < model.Layers.Count; i++)
         {
@@ -118,8 +119,7 @@ public static class ModelCommands
             {
                 throw new UsageException($"{path}: missing; the export is incomplete");
             }
-            using var reader = new BinaryReader(File.OpenRead(path));
-            model.Layers[i].Rule.Load(reader);
+            model.Layers[i].LoadState(File.ReadAllBytes(path));
         }
         return model.Evaluate(data.Test, maxEval);
     }

@@ -261,9 +261,8 @@ public sealed class JobGrain(
             var validation = data.Validation is { } held ? await steps.Evaluate(held, spec.MaxEvalSamples, validation: true) : null;
             var eval = await steps.Evaluate(data.Test, spec.MaxEvalSamples);
             var (resources, bytes) = await Resources(layers);
-            var result = new EpochResult(epoch + 1, losses.Means(), (double)eval.Correct / eval.Count, eval.LossSum / eval.Count, samples / seconds, seconds, resources, bytes,
-                ValidationAccuracy: validation is null ? null : (double)validation.Correct / validation.Count,
-                ValidationLoss: validation is null ? null : validation.LossSum / validation.Count);
+            var result = new EpochResult(epoch + 1, losses.Means(), eval.Accuracy, eval.MeanLoss, samples / seconds, seconds, resources, bytes,
+                ValidationAccuracy: validation?.Accuracy, ValidationLoss: validation?.MeanLoss);
             CountercurrentTelemetry.SamplesPerSecond.Record(result.SamplesPerSecond, new KeyValuePair<string, object?>(CountercurrentTelemetry.Tags.Job, JobId));
             Status = Status with { Epoch = epoch + 1, StepInEpoch = 0, History = [.. Status.History, result], StepsInFlight = 0 };
             await Checkpoint(layers);

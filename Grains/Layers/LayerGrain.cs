@@ -149,15 +149,7 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
     public Task<byte[]> SaveState()
     {
         var layer = Configured(-1);
-        return _thread!.Run(() =>
-        {
-            using var memory = new MemoryStream();
-            using (var writer = new BinaryWriter(memory))
-            {
-                layer.Rule.Save(writer);
-            }
-            return memory.ToArray();
-        });
+        return _thread!.Run(layer.SaveState);
     }
 
     public async Task SaveCheckpoint(long checkpoint)
@@ -181,8 +173,7 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
         {
             previous?.Dispose();
             var layer = new Layer(new LayerContext(setup.Spec, setup.Chain, setup.Index, device));
-            using var reader = new BinaryReader(new MemoryStream(state));
-            layer.Rule.Load(reader);
+            layer.LoadState(state);
             return layer;
         });
         CountercurrentTelemetry.CheckpointDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds,
@@ -322,12 +313,16 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
         /// <summary>Returns the arrays this layer rented for its signals (not labels or input it passed on unchanged).</summary>
         public void ReturnBuffers()
         {
-            foreach (var payload in new[] { Up?.Activation, Down?.Signal, Broadcast?.Signal })
+            Return(Up?.Activation);
+            Return(Down?.Signal);
+            Return(Broadcast?.Signal);
+        }
+
+        private static void Return(TensorPayload? payload)
+        {
+            if (payload is not null)
             {
-                if (payload is not null)
-                {
-                    PayloadBufferPool.Shared.Return(payload.Data);
-                }
+                PayloadBufferPool.Shared.Return(payload.Data);
             }
         }
     }

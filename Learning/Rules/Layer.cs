@@ -72,5 +72,23 @@ public sealed class Layer : IDisposable
         }
     }
 
+    /// <summary>The rule's full state (weights, optimizer, rule state) as bytes: what a checkpoint or an export holds.</summary>
+    public byte[] SaveState()
+    {
+        using var memory = new MemoryStream();
+        using (var writer = new BinaryWriter(memory))
+        {
+            Rule.Save(writer);
+        }
+        return memory.ToArray();
+    }
+
+    /// <summary>Puts back a state <see cref="SaveState"/> returned (between steps: no step may be pending).</summary>
+    public void LoadState(byte[] state)
+    {
+        using var reader = new BinaryReader(new MemoryStream(state));
+        Rule.Load(reader);
+    }
+
     public void Dispose() => Rule.Dispose();
 }

@@ -74,10 +74,8 @@ public sealed class InProcessTrainer : IDisposable
             trainSamples += samples;
             var validation = _data.Validation is { } held ? Evaluate(held, _spec.MaxEvalSamples, validation: true) : null;
             var eval = Evaluate(_data.Test, _spec.MaxEvalSamples);
-            var result = new EpochResult(epoch + 1, losses.Means(), (double)eval.Correct / eval.Count, eval.LossSum / eval.Count, samples / seconds, seconds,
-                [Telemetry.ProcessMemory.Snapshot("in-process")],
-                ValidationAccuracy: validation is null ? null : (double)validation.Correct / validation.Count,
-                ValidationLoss: validation is null ? null : validation.LossSum / validation.Count);
+            var result = new EpochResult(epoch + 1, losses.Means(), eval.Accuracy, eval.MeanLoss, samples / seconds, seconds,
+                [Telemetry.ProcessMemory.Snapshot("in-process")], ValidationAccuracy: validation?.Accuracy, ValidationLoss: validation?.MeanLoss);
             history.Add(result);
             if (BestEpoch.LastIsBest(history))
             {
@@ -95,23 +93,14 @@ public sealed class InProcessTrainer : IDisposable
     }
 
     /// <summary>Every layer's full state (weights, optimizer, rule state), as its checkpoint would hold it.</summary>
-    public byte[][] SaveStates() => Layers.Select(layer =>
-    {
-        using var memory = new MemoryStream();
-        using (var writer = new BinaryWriter(memory))
-        {
-            layer.Rule.Save(writer);
-        }
-        return memory.ToArray();
-    }).ToArray();
+    public byte[][] SaveStates() => Layers.Select(layer => layer.SaveState()).ToArray();
 
     /// <summary>Puts back the states <see cref="SaveStates"/> returned (between steps: no step may be pending).</summary>
     public void LoadStates(byte[][] states)
     {
         for (var i = 0; i < Layers.Count; i++)
         {
-            using var reader = new BinaryReader(new MemoryStream(states[i]));
-            Layers[i].Rule.Load(reader);
+            Layers[i].LoadState(states[i]);
         }
     }
 

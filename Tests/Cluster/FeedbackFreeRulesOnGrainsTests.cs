@@ -64,10 +64,7 @@ public sealed class FeedbackFreeRulesOnGrainsTests(ClusterFixture fixture)
         {
             var state = await fixture.Client.GetGrain<ILayerGrain>(LayerKey.For(spec.JobId, i)).SaveState();
             using var fromGrain = new Layer(new LayerContext(spec, chain, i, CPU));
-            using (var reader = new BinaryReader(new MemoryStream(state)))
-            {
-                fromGrain.Rule.Load(reader);
-            }
+            fromGrain.LoadState(state);
             using var scope = NewDisposeScope();
             foreach (var (grainWeight, localWeight) in fromGrain.Rule.ForwardParameters.Zip(reference.Layers[i].Rule.ForwardParameters))
             {

@@ -55,10 +55,7 @@ public sealed class TrainingOnGrainsTests(ClusterFixture fixture)
         {
             var state = await fixture.Client.GetGrain<ILayerGrain>(LayerKey.For(spec.JobId, i)).SaveState();
             using var fromGrain = new Layer(new LayerContext(spec, chain, i, CPU));
-            using (var reader = new BinaryReader(new MemoryStream(state)))
-            {
-                fromGrain.Rule.Load(reader);
-            }
+            fromGrain.LoadState(state);
             foreach (var (grainWeight, localWeight) in fromGrain.Rule.ForwardParameters.Zip(reference.Layers[i].Rule.ForwardParameters))
             {
                 var difference = (grainWeight - localWeight).abs().max().item<float>();

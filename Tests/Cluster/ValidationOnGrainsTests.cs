@@ -91,10 +91,7 @@ public sealed class ValidationOnGrainsTests(ClusterFixture fixture)
     private static void AssertSameWeights(JobSpec spec, LayerSpec[] chain, int index, byte[] state, Layer expected, string source)
     {
         using var loaded = new Layer(new LayerContext(spec, chain, index, CPU));
-        using (var reader = new BinaryReader(new MemoryStream(state)))
-        {
-            loaded.Rule.Load(reader);
-        }
+        loaded.LoadState(state);
         foreach (var (actual, wanted) in loaded.Rule.ForwardParameters.Zip(expected.Rule.ForwardParameters))
         {
             using var difference = (actual - wanted).abs().max();
