@@ -11,7 +11,6 @@ public sealed class LayerOptimizer : IDisposable
     private readonly Parameter[] _parameters;
     private readonly OptimizerHelper _optimizer;
     private readonly double _clip;
-    private static readonly object NativeClipGate = new();
 
     public LayerOptimizer(IEnumerable<Parameter> parameters, JobSpec spec)
     {
@@ -35,13 +34,7 @@ public sealed class LayerOptimizer : IDisposable
         using var span = Telemetry.CountercurrentTelemetry.Source.StartActivity("update");
         if (_clip > 0)
         {
-            // One clip at a time per process: two trainers clipping at once on different threads (bench's parallel
-            // ceiling, ccl with --grad-clip) failed about one run in six inside the native helper ("toFloat"), and
-            // not once in eight without clipping. The call is short, so the lock costs nothing measurable.
-            lock (NativeClipGate)
-            {
-                nn.utils.clip_grad_norm_(_parameters, _clip);
-            }
+            nn.utils.clip_grad_norm_(_parameters, _clip);
         }
         _optimizer.step();
     }
