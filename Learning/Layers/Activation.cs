@@ -1,3 +1,4 @@
+using Countercurrent.Learning.Tensors;
 using static TorchSharp.torch;
 
 namespace Countercurrent.Learning.Layers;
@@ -17,7 +18,7 @@ public sealed class Activation
     public Tensor Apply(Tensor z) => Name switch
     {
         "relu" => nn.functional.relu(z),
-        "elu" => nn.functional.elu(z, 1.0),
+        "elu" => z.elu(TorchScalars.One, TorchScalars.One, TorchScalars.One),
         "tanh" => z.tanh(),
         _ => z.alias(),
     };
@@ -25,9 +26,9 @@ public sealed class Activation
     /// <summary>f'(z), element-wise.</summary>
     public Tensor Derivative(Tensor z) => Name switch
     {
-        "relu" => z.gt(0).to_type(z.dtype),
-        "elu" => where(z.gt(0), ones_like(z), z.exp()),
-        "tanh" => 1 - z.tanh().square(),
+        "relu" => z.gt(TorchScalars.Zero).to_type(z.dtype),
+        "elu" => where(z.gt(TorchScalars.Zero), ones_like(z), z.exp()),
+        "tanh" => z.tanh().Squared().Subtracted(TorchScalars.One),
         _ => ones_like(z),
     };
 }

@@ -33,7 +33,9 @@ public static class ParameterInit
     /// <summary>Fills <paramref name="tensor"/> with U(-bound, bound) drawn from <paramref name="generator"/> on the CPU.</summary>
     public static void UniformInPlace(Tensor tensor, double bound, Generator generator)
     {
-        using var values = rand(tensor.shape, generator: generator) * (2 * bound) - bound;
-        tensor.copy_(values);
+        using var width = (2 * bound).ToScalar();
+        using var low = bound.ToScalar();
+        using var values = rand(tensor.shape, generator: generator);
+        tensor.copy_(values.mul_(width).sub_(low));
     }
 }

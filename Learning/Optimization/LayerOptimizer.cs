@@ -1,6 +1,5 @@
 using Countercurrent.Contracts.Jobs;
 using TorchSharp.Modules;
-using static TorchSharp.torch.optim;
 using static TorchSharp.torch;
 
 namespace Countercurrent.Learning.Optimization;
@@ -9,7 +8,7 @@ namespace Countercurrent.Learning.Optimization;
 public sealed class LayerOptimizer : IDisposable
 {
     private readonly Parameter[] _parameters;
-    private readonly OptimizerHelper _optimizer;
+    private readonly ParameterOptimizer _optimizer;
     private readonly double _clip;
 
     public LayerOptimizer(IEnumerable<Parameter> parameters, JobSpec spec)
@@ -18,15 +17,15 @@ public sealed class LayerOptimizer : IDisposable
         _clip = spec.GradClip;
         _optimizer = spec.Optimizer switch
         {
-            "sgd" => (OptimizerHelper)optim.SGD(_parameters, spec.LearningRate, momentum: spec.Momentum, weight_decay: spec.WeightDecay),
-            "adam" => optim.Adam(_parameters, spec.LearningRate, weight_decay: spec.WeightDecay),
+            "sgd" => new SgdOptimizer(_parameters, spec),
+            "adam" => (ParameterOptimizer)new AdamOptimizer(_parameters, spec),
             _ => throw new ArgumentException($"optimizer '{spec.Optimizer}' is unknown"),
         };
     }
 
     public IReadOnlyList<Parameter> Parameters => _parameters;
 
-    public void ZeroGrad() => _optimizer.zero_grad();
+    public void ZeroGrad() => _optimizer.ZeroGrad();
 
     /// <summary>Clips the gradients (when asked) and applies one update.</summary>
     public void Step()
@@ -36,12 +35,12 @@ public sealed class LayerOptimizer : IDisposable
         {
             nn.utils.clip_grad_norm_(_parameters, _clip);
         }
-        _optimizer.step();
+        _optimizer.Step();
     }
 
-    public void Save(BinaryWriter writer) => _optimizer.save_state_dict(writer);
+    public void Save(BinaryWriter writer) => _optimizer.Save(writer);
 
-    public void Load(BinaryReader reader) => _optimizer.load_state_dict(reader);
+    public void Load(BinaryReader reader) => _optimizer.Load(reader);
 
     public void Dispose() => _optimizer.Dispose();
 }

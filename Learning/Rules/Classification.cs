@@ -1,4 +1,5 @@
 using Countercurrent.Contracts.Signals;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Countercurrent.Learning.Rules;
@@ -19,7 +20,8 @@ public static class Classification
         using var probabilities = nn.functional.softmax(logits.detach(), 1);
         using var targets = nn.functional.one_hot(labels, logits.shape[1]).to_type(logits.dtype);
         using var error = probabilities - targets;
-        return error / logits.shape[0];
+        using var rows = logits.shape[0].ToScalar();
+        return error.div(rows);
     }
 
     public static EvalTally Tally(Tensor logits, Tensor labels)

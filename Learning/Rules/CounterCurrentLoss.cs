@@ -1,3 +1,5 @@
+using Countercurrent.Learning.Tensors;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Countercurrent.Learning.Rules;
@@ -27,7 +29,8 @@ public static class CounterCurrentLoss
     {
         var (a, c) = Rows(activations, classVectors);
         var similarity = a.matmul(c.t());
-        return nn.functional.mse_loss(similarity, OneHot(labels, c)) * (Scale / a.shape[1]);
+        using var scale = (Scale / a.shape[1]).ToScalar();
+        return nn.functional.mse_loss(similarity, OneHot(labels, c)).mul(scale);
     }
 
     /// <summary>The CNN pair loss: cosine alignment with the labels plus decorrelation of samples and of class vectors.</summary>
@@ -39,7 +42,8 @@ public static class CounterCurrentLoss
         var alignment = nn.functional.mse_loss(a.matmul(c.t()), OneHot(labels, c));
         var samples = nn.functional.mse_loss(a.matmul(a.t()), eye(a.shape[0], dtype: a.dtype, device: a.device));
         var classes = nn.functional.mse_loss(c.matmul(c.t()), eye(c.shape[0], dtype: c.dtype, device: c.device));
-        return (alignment + samples + classes) * NormalisedScale;
+        using var scale = NormalisedScale.ToScalar();
+        return alignment.Plus(samples).Plus(classes).mul(scale);
     }
 
     private static (Tensor A, Tensor C) Rows(Tensor activations, Tensor classVectors)
@@ -57,5 +61,5 @@ public static class CounterCurrentLoss
         nn.functional.one_hot(labels, classVectors.shape[0]).to_type(classVectors.dtype);
 
     /// <summary>Each row divided by its L2 norm (plus 1e-8, so a zero row stays zero).</summary>
-    private static Tensor UnitRows(Tensor rows) => rows / (rows.norm(1, keepdim: true) + 1e-8);
+    private static Tensor UnitRows(Tensor rows) => rows / rows.norm(1, keepdim: true).Plus(TorchScalars.Epsilon);
 }

@@ -1,3 +1,4 @@
+using Countercurrent.Learning.Tensors;
 using Countercurrent.Contracts.Jobs;
 using Countercurrent.Contracts.Signals;
 using Countercurrent.Learning.Layers;
@@ -164,7 +165,7 @@ public sealed class CounterCurrentRule : ILearningRule
                 ? Classification.Loss(stash.Output!, stash.Labels!)
                 : _pairLoss(stash.Output!, stash.FeedbackInput, stash.Labels!);
             var lower = _pairLoss(stash.Input, stash.FeedbackOutput!, stash.Labels!);
-            var loss = upper + lower;
+            var loss = upper.Plus(lower);
             _forwardOptimizer.ZeroGrad();
             _feedbackOptimizer.ZeroGrad();
             loss.backward();

@@ -1,3 +1,5 @@
+using Countercurrent.Learning.Tensors;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Countercurrent.Learning.Rules;
@@ -7,19 +9,21 @@ namespace Countercurrent.Learning.Rules;
 /// and the probability that the sample is positive (real data with its true label) is sigmoid(goodness - threshold).
 /// The layer minimises the logistic loss of that probability: softplus(threshold - g) for positive samples and
 /// softplus(g - threshold) for negative ones, averaged over both (as in loeweX/Forward-Forward, where the threshold is
-/// the number of features).
+/// the number of features). softplus(x) is computed as -logsigmoid(-x), which needs no Scalar (see TorchScalars).
 /// </summary>
 public static class Goodness
 {
     /// <summary>Sum of squared activities per sample: [rows, ...] to [rows].</summary>
-    public static Tensor Of(Tensor activities) => activities.flatten(1).square().sum(1);
+    public static Tensor Of(Tensor activities) => activities.flatten(1).Squared().sum(1);
 
     /// <summary>Mean logistic loss over positive and negative samples, each pushed to its side of <paramref name="threshold"/>.</summary>
     public static Tensor Loss(Tensor positiveGoodness, Tensor negativeGoodness, double threshold)
     {
-        var positive = nn.functional.softplus(threshold - positiveGoodness).sum();
-        var negative = nn.functional.softplus(negativeGoodness - threshold).sum();
-        return (positive + negative) / (positiveGoodness.shape[0] + negativeGoodness.shape[0]);
+        using var held = threshold.ToScalar();
+        using var rows = (positiveGoodness.shape[0] + negativeGoodness.shape[0]).ToScalar();
+        var positive = nn.functional.logsigmoid(positiveGoodness - held).sum();
+        var negative = nn.functional.logsigmoid(negativeGoodness.Subtracted(held)).sum();
+        return positive.Plus(negative).neg().div(rows);
     }
 
     /// <summary>
@@ -29,6 +33,6 @@ public static class Goodness
     public static Tensor LengthNormalised(Tensor input)
     {
         var flat = input.flatten(1);
-        return flat / (flat.square().mean([1], keepdim: true).sqrt() + 1e-8);
+        return flat / flat.Squared().mean([1], keepdim: true).sqrt().Plus(TorchScalars.Epsilon);
     }
 }

@@ -1,3 +1,4 @@
+using Countercurrent.Learning.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,15 +23,24 @@ public static class LabelEmbedding
         return cat([codes.to_type(flat.dtype), flat.narrow(1, classes, flat.shape[1] - classes)], 1);
     }
 
-    public static Tensor OneHot(Tensor labels, int classes) => nn.functional.one_hot(labels, classes).to_type(ScalarType.Float32) * Scale;
+    public static Tensor OneHot(Tensor labels, int classes)
+    {
+        using var scale = Scale.ToScalar();
+        return nn.functional.one_hot(labels, classes).to_type(ScalarType.Float32).mul(scale);
+    }
 
-    public static Tensor Neutral(long rows, int classes, Device device) => full([rows, classes], Scale / classes, device: device);
+    public static Tensor Neutral(long rows, int classes, Device device)
+    {
+        using var share = (Scale / classes).ToScalar();
+        return full([rows, classes], share, device: device);
+    }
 
     /// <summary>For each label, a different label drawn uniformly from the other classes: never the true one.</summary>
     public static Tensor WrongLabels(Tensor labels, int classes, Generator generator)
     {
         using var offsets = randint(1, classes, [labels.shape[0]], generator: generator);
         using var onDevice = offsets.to(labels.device);
-        return (labels + onDevice).remainder(classes);
+        using var count = classes.ToScalar();
+        return labels.Plus(onDevice).remainder(count);
     }
 }

@@ -1,3 +1,4 @@
+using Countercurrent.Learning.Tensors;
 using Countercurrent.Contracts.Signals;
 using Countercurrent.Learning.Layers;
 using Countercurrent.Learning.Optimization;
@@ -96,7 +97,8 @@ public sealed class NoPropRule : ILearningRule
         var target = LabelEmbeddings(batch.Labels!);
         var noised = _schedule.Noised(_t - 1, target, generator);
         var prediction = Prediction(_denoiser!.forward(input, noised));
-        var loss = _schedule.LossWeight(_t, Eta) * (prediction - target).square().sum(1).mean();
+        using var weight = _schedule.LossWeight(_t, Eta).ToScalar();
+        var loss = (prediction - target).Squared().sum(1).mean().mul(weight);
         _optimizer.ZeroGrad();
         loss.backward();
         _optimizer.Step();

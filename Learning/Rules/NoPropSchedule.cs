@@ -1,3 +1,4 @@
+using Countercurrent.Learning.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -63,14 +64,18 @@ public sealed class NoPropSchedule
     public Tensor Noised(int t, Tensor embeddings, Generator generator)
     {
         using var noise = Noise(embeddings.shape, embeddings.device, generator);
-        return Math.Sqrt(_alphaBar[t]) * embeddings + Math.Sqrt(1 - _alphaBar[t]) * noise;
+        using var signal = Math.Sqrt(_alphaBar[t]).ToScalar();
+        using var spread = Math.Sqrt(1 - _alphaBar[t]).ToScalar();
+        return embeddings.mul(signal).Plus(noise.mul(spread));
     }
 
     /// <summary>The mean of the inference step into z_t, a_t u_hat + b_t z_(t-1), from z_(t-1) and the block's prediction of the label embedding.</summary>
     public Tensor StepMean(int t, Tensor predicted, Tensor previous)
     {
         var (a, b, _) = Step(t);
-        return a * predicted + b * previous;
+        using var heldA = a.ToScalar();
+        using var heldB = b.ToScalar();
+        return predicted.mul(heldA).Plus(previous.mul(heldB));
     }
 
     /// <summary>Standard normal noise drawn on the CPU from <paramref name="generator"/>, then moved to <paramref name="device"/>.</summary>

@@ -1,0 +1,56 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Countercurrent.Learning.Optimization;
+
+/// <summary>
+/// An optimizer whose update the project computes itself, on the state a TorchSharp optimizer object keeps.
+/// <para>
+/// TorchSharp's own <c>step()</c> makes its numbers (1 - beta, the step size, the learning rate) as temporary Scalars,
+/// which the garbage collector may free while libtorch still reads them (see <see cref="Tensors.TorchScalars"/>). The
+/// updates here are the same arithmetic, in the same order, with every Scalar held until the call is done. The TorchSharp
+/// object still owns the state tensors and writes and reads them, so checkpoints keep TorchSharp's format.
+/// </para>
+/// </summary>
+public abstract class ParameterOptimizer(Parameter[] parameters, OptimizerHelper state) : IDisposable
+{
+    protected Parameter[] Parameters { get; } = parameters;
+
+    /// <summary>The TorchSharp object holding the state, one entry per parameter in order.</summary>
+    protected OptimizerHelper State { get; } = state;
+
+    public void ZeroGrad() => State.zero_grad();
+
+    /// <summary>One update of every parameter that has a gradient, without an autograd graph.</summary>
+    public void Step()
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        for (var i = 0; i < Parameters.Length; i++)
+        {
+            var parameter = Parameters[i];
+            var gradient = parameter.grad;
+            if (gradient is not null)
+            {
+                Update(i, parameter, gradient);
+            }
+        }
+    }
+
+    /// <summary>Updates parameter <paramref name="index"/> from its gradient; temporaries are disposed by the caller's scope.</summary>
+    protected abstract void Update(int index, Parameter parameter, Tensor gradient);
+
+    public void Save(BinaryWriter writer) => State.save_state_dict(writer);
+
+    public void Load(BinaryReader reader) => State.load_state_dict(reader);
+
+    public void Dispose()
+    {
+        DisposeNumbers();
+        State.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Frees the Scalars the subclass holds.</summary>
+    protected abstract void DisposeNumbers();
+}

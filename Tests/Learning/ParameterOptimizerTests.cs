@@ -1,0 +1,141 @@
+using Countercurrent.Contracts.Jobs;
+using Countercurrent.Learning.Optimization;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Countercurrent.Tests.Learning;
+
+/// <summary>
+/// The project's SGD and Adam updates (which hold their Scalars, see TorchScalars) against TorchSharp's own optimizers:
+/// the same parameters after the same gradients, and state that either one saves loads into the other, so checkpoints
+/// written before the project computed its own updates still resume.
+/// </summary>
+public sealed class ParameterOptimizerTests
+{
+    public static TheoryData<string, double, double> Settings => new()
+    {
+        { "sgd", 0.0, 0.0 },
+        { "sgd", 0.9, 0.01 },
+        { "adam", 0.0, 0.0 },
+        { "adam", 0.0, 0.01 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Settings))]
+    public void Updates_equal_torchsharps_optimizer(string optimizer, double momentum, double weightDecay)
+    {
+        var spec = new JobSpec { Optimizer = optimizer, LearningRate = 0.05, Momentum = momentum, WeightDecay = weightDecay };
+        var (ours, theirs) = (Parameters(seed: 1), Parameters(seed: 1));
+        using var project = Create(ours, spec);
+        using var reference = Reference(theirs, spec);
+
+        for (var step = 0; step < 6; step++)
+        {
+            SetGradients(ours, theirs, seed: 100 + step);
+            project.Step();
+            reference.step();
+        }
+
+        AssertEqual(ours, theirs);
+    }
+
+    [Theory]
+    [MemberData(nameof(Settings))]
+    public void State_saved_by_either_resumes_in_the_other(string optimizer, double momentum, double weightDecay)
+    {
+        var spec = new JobSpec { Optimizer = optimizer, LearningRate = 0.05, Momentum = momentum, WeightDecay = weightDecay };
+        var (ours, theirs) = (Parameters(seed: 2), Parameters(seed: 2));
+        using var referenceBefore = Reference(theirs, spec);
+        using var projectBefore = Create(ours, spec);
+        for (var step = 0; step < 3; step++)
+        {
+            SetGradients(ours, theirs, seed: 200 + step);
+            projectBefore.Step();
+            referenceBefore.step();
+        }
+
+        // Each side's state goes to a fresh optimizer of the other kind, and both go on.
+        using var projectAfter = Create(theirs, spec);
+        using var referenceAfter = Reference(ours, spec);
+        projectAfter.Load(Reader(w => referenceBefore.save_state_dict(w)));
+        referenceAfter.load_state_dict(Reader(projectBefore.Save));
+        for (var step = 3; step < 6; step++)
+        {
+            SetGradients(theirs, ours, seed: 200 + step);
+            projectAfter.Step();
+            referenceAfter.step();
+        }
+
+        AssertEqual(ours, theirs);
+    }
+
+    [Fact]
+    public void A_parameter_without_a_gradient_is_left_alone()
+    {
+        var parameters = Parameters(seed: 3);
+        using var before = parameters[0].detach().clone();
+        using var optimizer = Create(parameters, new JobSpec { Optimizer = "adam", LearningRate = 0.1 });
+        using (var gradient = ones_like(parameters[1]))
+        {
+            parameters[1].grad = gradient.clone();
+        }
+
+        optimizer.Step();
+
+        Assert.Equal(0, MaxDifference(parameters[0], before));
+        Assert.NotEqual(0, MaxDifference(parameters[1], Parameters(seed: 3)[1]));
+    }
+
+    private static ParameterOptimizer Create(Parameter[] parameters, JobSpec spec) => spec.Optimizer == "sgd"
+        ? new SgdOptimizer(parameters, spec)
+        : new AdamOptimizer(parameters, spec);
+
+    private static OptimizerHelper Reference(Parameter[] parameters, JobSpec spec) => spec.Optimizer == "sgd"
+        ? optim.SGD(parameters, spec.LearningRate, momentum: spec.Momentum, weight_decay: spec.WeightDecay)
+        : optim.Adam(parameters, spec.LearningRate, weight_decay: spec.WeightDecay);
+
+    private static Parameter[] Parameters(int seed)
+    {
+        using var generator = new Generator((ulong)seed);
+        return [new Parameter(randn([5, 4], generator: generator)), new Parameter(randn([5], generator: generator))];
+    }
+
+    /// <summary>The same random gradient on the matching parameter of both sets.</summary>
+    private static void SetGradients(Parameter[] first, Parameter[] second, int seed)
+    {
+        using var generator = new Generator((ulong)seed);
+        for (var i = 0; i < first.Length; i++)
+        {
+            using var gradient = randn(first[i].shape, generator: generator);
+            first[i].grad = gradient.clone();
+            second[i].grad = gradient.clone();
+        }
+    }
+
+    private static BinaryReader Reader(Action<BinaryWriter> save)
+    {
+        var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            save(writer);
+        }
+        stream.Position = 0;
+        return new BinaryReader(stream);
+    }
+
+    private static void AssertEqual(Parameter[] ours, Parameter[] theirs)
+    {
+        for (var i = 0; i < ours.Length; i++)
+        {
+            var difference = MaxDifference(ours[i], theirs[i]);
+            Assert.True(difference == 0, $"parameter {i} differs by {difference}");
+        }
+    }
+
+    private static float MaxDifference(Tensor a, Tensor b)
+    {
+        using var difference = (a.detach() - b.detach()).abs().max();
+        return difference.item<float>();
+    }
+}
