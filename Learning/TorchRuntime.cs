@@ -25,7 +25,46 @@ public static partial class TorchRuntime
             return;
         }
         _ = SetEnv("OMP_WAIT_POLICY", "PASSIVE", overwrite: 0);
+        KeepFreedTensorMemory();
     }
+
+    /// <summary>
+    /// glibc returns freed memory at the top of a heap to the system once more than the trim threshold is free there, and
+    /// serves large blocks with mmap; libtorch then gets fresh pages for the next step's tensors and the kernel zeroes
+    /// each one on first touch. Measured here (in-process ccl, 784-1024-1024-10, one thread): 15% of the time in page
+    /// faults and brk, 4,460 samples/s; with freed memory kept for reuse, 5,100. Blocks up to 32 MiB (the largest glibc
+    /// allows on the heap) come from the heap, and up to 256 MiB free at a heap's top is kept: roughly a caching
+    /// allocator for CPU tensors, bounded by the peak of a step. Values the user set (MALLOC_MMAP_THRESHOLD_,
+    /// MALLOC_TRIM_THRESHOLD_) are kept.
+    /// </summary>
+    private static void KeepFreedTensorMemory()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        try
+        {
+            if (Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is null)
+            {
+                _ = MallOpt(MmapThreshold, 32 << 20);
+            }
+            if (Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_") is null)
+            {
+                _ = MallOpt(TrimThreshold, 256 << 20);
+            }
+        }
+        catch (EntryPointNotFoundException)
+        {
+            // Not glibc: its allocator has its own policy.
+        }
+    }
+
+    private const int TrimThreshold = -1;   // M_TRIM_THRESHOLD in malloc.h
+    private const int MmapThreshold = -3;   // M_MMAP_THRESHOLD
+
+    [LibraryImport("libc", EntryPoint = "mallopt")]
+    private static partial int MallOpt(int parameter, int value);
 
     /// <summary>Sets the intra-op thread count for this process (0: one per core).</summary>
     public static void SetThreads(int threads)
