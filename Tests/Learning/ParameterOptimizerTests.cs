@@ -30,12 +30,7 @@ public sealed class ParameterOptimizerTests
         using var project = Create(ours, spec);
         using var reference = Reference(theirs, spec);
 
-        for (var step = 0; step < 6; step++)
-        {
-            SetGradients(ours, theirs, seed: 100 + step);
-            project.Step();
-            reference.step();
-        }
+        StepBoth(project, ours, reference, theirs, seeds: Enumerable.Range(100, 6));
 
         AssertEqual(ours, theirs);
     }
@@ -48,24 +43,14 @@ public sealed class ParameterOptimizerTests
         var (ours, theirs) = (Parameters(seed: 2), Parameters(seed: 2));
         using var referenceBefore = Reference(theirs, spec);
         using var projectBefore = Create(ours, spec);
-        for (var step = 0; step < 3; step++)
-        {
-            SetGradients(ours, theirs, seed: 200 + step);
-            projectBefore.Step();
-            referenceBefore.step();
-        }
+        StepBoth(projectBefore, ours, referenceBefore, theirs, seeds: Enumerable.Range(200, 3));
 
         // Each side's state goes to a fresh optimizer of the other kind, and both go on.
         using var projectAfter = Create(theirs, spec);
         using var referenceAfter = Reference(ours, spec);
         projectAfter.Load(Reader(w => referenceBefore.save_state_dict(w)));
         referenceAfter.load_state_dict(Reader(projectBefore.Save));
-        for (var step = 3; step < 6; step++)
-        {
-            SetGradients(theirs, ours, seed: 200 + step);
-            projectAfter.Step();
-            referenceAfter.step();
-        }
+        StepBoth(projectAfter, theirs, referenceAfter, ours, seeds: Enumerable.Range(203, 3));
 
         AssertEqual(ours, theirs);
     }
@@ -85,6 +70,17 @@ public sealed class ParameterOptimizerTests
 
         Assert.Equal(0, MaxDifference(parameters[0], before));
         Assert.NotEqual(0, MaxDifference(parameters[1], Parameters(seed: 3)[1]));
+    }
+
+    /// <summary>One step of each optimizer per seed, both given the same random gradients.</summary>
+    private static void StepBoth(ParameterOptimizer project, Parameter[] projectParameters, OptimizerHelper reference, Parameter[] referenceParameters, IEnumerable<int> seeds)
+    {
+        foreach (var seed in seeds)
+        {
+            SetGradients(projectParameters, referenceParameters, seed);
+            project.Step();
+            reference.step();
+        }
     }
 
     private static ParameterOptimizer Create(Parameter[] parameters, JobSpec spec) => spec.Optimizer == "sgd"
