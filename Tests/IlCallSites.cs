@@ -4,7 +4,7 @@ using System.Reflection.Emit;
 namespace Countercurrent.Tests;
 
 /// <summary>One call made by a method body: the instruction before and after it, and what it calls.</summary>
-internal sealed record IlCall(MethodBase Caller, int Offset, MethodBase Target, IlInstruction Next);
+internal sealed record IlCall(MethodBase Caller, int Offset, MethodBase Target, IlInstruction Previous, IlInstruction Next);
 
 /// <summary>One decoded IL instruction (the operand as a token or local index where it has one).</summary>
 internal readonly record struct IlInstruction(OpCode OpCode, int Offset, long Operand);
@@ -87,8 +87,9 @@ internal static class IlCallSites
                 continue;
             }
             var target = method.Module.ResolveMethod((int)instruction.Operand, typeArguments, methodArguments)!;
+            var previous = i > 0 ? instructions[i - 1] : default;
             var next = i + 1 < instructions.Count ? instructions[i + 1] : default;
-            yield return new IlCall(method, instruction.Offset, target, next);
+            yield return new IlCall(method, instruction.Offset, target, previous, next);
         }
     }
 

@@ -1,4 +1,5 @@
 using Countercurrent.Contracts.Jobs;
+using Countercurrent.Learning.Tensors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -15,7 +16,6 @@ public sealed class SgdOptimizer : ParameterOptimizer
     private readonly bool _momentum;
     private readonly bool _decay;
     private readonly Scalar _momentumFactor;
-    private readonly Scalar _one;
     private readonly Scalar _weightDecay;
     private readonly Scalar _negativeRate;
 
@@ -26,7 +26,6 @@ public sealed class SgdOptimizer : ParameterOptimizer
         _momentum = spec.Momentum != 0;
         _decay = spec.WeightDecay != 0;
         _momentumFactor = spec.Momentum.ToScalar();
-        _one = 1.0.ToScalar();
         _weightDecay = spec.WeightDecay.ToScalar();
         _negativeRate = (-spec.LearningRate).ToScalar();
     }
@@ -46,7 +45,7 @@ public sealed class SgdOptimizer : ParameterOptimizer
             }
             else
             {
-                state.momentum_buffer.mul_(_momentumFactor).add_(gradient, alpha: _one);
+                state.momentum_buffer.mul_(_momentumFactor).add_(gradient, alpha: TorchScalars.One);
             }
             gradient = state.momentum_buffer;
         }
@@ -56,7 +55,6 @@ public sealed class SgdOptimizer : ParameterOptimizer
     protected override void DisposeNumbers()
     {
         _momentumFactor.Dispose();
-        _one.Dispose();
         _weightDecay.Dispose();
         _negativeRate.Dispose();
     }

@@ -1,8 +1,8 @@
-using Countercurrent.Learning.Tensors;
 using Countercurrent.Contracts.Jobs;
 using Countercurrent.Contracts.Signals;
 using Countercurrent.Learning.Layers;
 using Countercurrent.Learning.Optimization;
+using Countercurrent.Learning.Tensors;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

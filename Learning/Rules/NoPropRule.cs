@@ -1,9 +1,9 @@
-using Countercurrent.Learning.Tensors;
 using Countercurrent.Contracts.Signals;
 using Countercurrent.Learning.Layers;
 using Countercurrent.Learning.Optimization;
-using TorchSharp;
+using Countercurrent.Learning.Tensors;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Countercurrent.Learning.Rules;

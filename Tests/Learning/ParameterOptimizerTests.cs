@@ -25,8 +25,7 @@ public sealed class ParameterOptimizerTests
     [MemberData(nameof(Settings))]
     public void Updates_equal_torchsharps_optimizer(string optimizer, double momentum, double weightDecay)
     {
-        var spec = new JobSpec { Optimizer = optimizer, LearningRate = 0.05, Momentum = momentum, WeightDecay = weightDecay };
-        var (ours, theirs) = (Parameters(seed: 1), Parameters(seed: 1));
+        var (spec, ours, theirs) = Setting(optimizer, momentum, weightDecay, seed: 1);
         using var project = Create(ours, spec);
         using var reference = Reference(theirs, spec);
 
@@ -39,8 +38,7 @@ public sealed class ParameterOptimizerTests
     [MemberData(nameof(Settings))]
     public void State_saved_by_either_resumes_in_the_other(string optimizer, double momentum, double weightDecay)
     {
-        var spec = new JobSpec { Optimizer = optimizer, LearningRate = 0.05, Momentum = momentum, WeightDecay = weightDecay };
-        var (ours, theirs) = (Parameters(seed: 2), Parameters(seed: 2));
+        var (spec, ours, theirs) = Setting(optimizer, momentum, weightDecay, seed: 2);
         using var referenceBefore = Reference(theirs, spec);
         using var projectBefore = Create(ours, spec);
         StepBoth(projectBefore, ours, referenceBefore, theirs, seeds: Enumerable.Range(200, 3));
@@ -71,6 +69,10 @@ public sealed class ParameterOptimizerTests
         Assert.Equal(0, MaxDifference(parameters[0], before));
         Assert.NotEqual(0, MaxDifference(parameters[1], Parameters(seed: 3)[1]));
     }
+
+    /// <summary>The spec, and two equal sets of parameters: one for the project's optimizer, one for TorchSharp's.</summary>
+    private static (JobSpec Spec, Parameter[] Ours, Parameter[] Theirs) Setting(string optimizer, double momentum, double weightDecay, int seed) =>
+        (new JobSpec { Optimizer = optimizer, LearningRate = 0.05, Momentum = momentum, WeightDecay = weightDecay }, Parameters(seed), Parameters(seed));
 
     /// <summary>One step of each optimizer per seed, both given the same random gradients.</summary>
     private static void StepBoth(ParameterOptimizer project, Parameter[] projectParameters, OptimizerHelper reference, Parameter[] referenceParameters, IEnumerable<int> seeds)
