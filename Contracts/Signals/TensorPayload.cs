@@ -3,9 +3,10 @@ namespace Countercurrent.Contracts.Signals;
 /// <summary>
 /// A tensor on the wire: shape, element type and the raw little-endian bytes as one blob. Orleans writes a
 /// <c>byte[]</c> as one block (a <c>float[]</c> element by element), so payloads always carry bytes.
-/// Immutable once sent: neither side may write into <see cref="Data"/>.
+/// Immutable once sent: neither side may write into <see cref="Data"/>. Written and read by
+/// <see cref="TensorPayloadCodec"/>, which puts received bytes in arrays from <see cref="PayloadBufferPool.Shared"/>.
 /// </summary>
-[GenerateSerializer, Immutable, Alias("cc.TensorPayload")]
+[Immutable, Alias("cc.TensorPayload")]
 public sealed record TensorPayload
 {
     /// <summary>Upper bound on a payload's bytes, checked by the sender: well under Orleans' 100 MiB message limit.</summary>
@@ -19,9 +20,34 @@ public sealed record TensorPayload
         Validate("payload");
     }
 
-    [Id(0)] public long[] Shape { get; init; }
-    [Id(1)] public TensorElementType ElementType { get; init; }
-    [Id(2)] public byte[] Data { get; init; }
+    /// <summary>A payload read off the wire, unchecked: the layer that receives it checks it and fails naming itself.</summary>
+    internal TensorPayload(long[] shape, TensorElementType elementType, byte[] data, bool received)
+    {
+        Shape = shape;
+        ElementType = elementType;
+        Data = data;
+        Received = received;
+    }
+
+    public long[] Shape { get; init; }
+    public TensorElementType ElementType { get; init; }
+    public byte[] Data { get; init; }
+
+    /// <summary>
+    /// True when <see cref="Data"/> was rented from <see cref="PayloadBufferPool.Shared"/> as the payload arrived from
+    /// another process (see <see cref="ClaimReceived"/>). False for a payload made in this process: its maker owns the
+    /// array.
+    /// </summary>
+    public bool Received { get; }
+
+    private int _claimed;
+
+    /// <summary>
+    /// True once, for the first caller, when the payload was received: that caller is the grain whose incoming call
+    /// brought it, and it gives the array back to the pool once that call has completed (by then everything it set off
+    /// is done, including calls that handed the payload on within the silo, which see it claimed already).
+    /// </summary>
+    public bool ClaimReceived() => Received && Interlocked.Exchange(ref _claimed, 1) == 0;
 
     public long ElementCount => Shape.Aggregate(1L, (n, d) => n * d);
 

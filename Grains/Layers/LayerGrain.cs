@@ -48,7 +48,8 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
         {
             var jobId = setup.Spec.JobId;
             _device = DeviceName.ToDevice(setup.Device);
-            _thread ??= new TensorThread($"layer {LayerKey.For(jobId, setup.Index)}", _device.type == TorchSharp.DeviceType.CPU ? cores : null);
+            // Index first: Linux keeps 15 characters of a thread's name, and top or perf should tell the layers apart.
+            _thread ??= new TensorThread($"layer {setup.Index} of {jobId}", _device.type == TorchSharp.DeviceType.CPU ? cores : null);
             var previous = _layer;
             _setup = setup;
             var device = _device;
@@ -67,6 +68,7 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
 
     public async Task<StepReport> Forward(ForwardSignal signal)
     {
+        var owned = ClaimReceived(signal.Activation, signal.Labels, signal.Input);
         LoseStateIfArmed(signal.Step);
         var layer = Configured(signal.Step);
         var index = Index;
@@ -88,11 +90,14 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
                 return result;
             });
         }
-        return await Send(signal.Step, outgoing);
+        var report = await Send(signal.Step, outgoing);
+        ReturnOwned(owned);
+        return report;
     }
 
     public async Task<StepReport> Feedback(FeedbackSignal signal)
     {
+        var owned = ClaimReceived(signal.Signal);
         LoseStateIfArmed(signal.Step);
         var layer = Configured(signal.Step);
         var index = Index;
@@ -111,7 +116,38 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
                 return result;
             });
         }
-        return await Send(signal.Step, outgoing);
+        var report = await Send(signal.Step, outgoing);
+        ReturnOwned(owned);
+        return report;
+    }
+
+    /// <summary>
+    /// The payloads whose arrays this call owns: those that arrived from another process with this call (see
+    /// <see cref="TensorPayload.ClaimReceived"/>; a payload handed on within the silo is claimed already).
+    /// </summary>
+    private static byte[][] ClaimReceived(params ReadOnlySpan<TensorPayload?> payloads)
+    {
+        var owned = new List<byte[]>(payloads.Length);
+        foreach (var payload in payloads)
+        {
+            if (payload is not null && payload.ClaimReceived())
+            {
+                owned.Add(payload.Data);
+            }
+        }
+        return owned.Count == 0 ? [] : [.. owned];
+    }
+
+    /// <summary>
+    /// Gives back the arrays this call owned once it has completed: the tensors were copied out and every call that
+    /// handed a payload on is done. After a failure they are left to the collector, as a sender's are.
+    /// </summary>
+    private static void ReturnOwned(byte[][] owned)
+    {
+        foreach (var array in owned)
+        {
+            PayloadBufferPool.Shared.Return(array);
+        }
     }
 
     /// <summary>A span for this layer's handling of a signal, when the step is traced (null otherwise: no cost beyond a check).</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Countercurrent.Contracts.Signals;
 
 namespace Countercurrent.Learning.Data;
 
@@ -44,7 +45,7 @@ public sealed class Dataset
     }
 
     /// <summary>A batch as byte blobs ready for tensor payloads (arrays from <paramref name="pool"/> when given).</summary>
-    public (byte[] Images, byte[] Labels) BatchBytes(ReadOnlySpan<int> indices, Tensors.PayloadBufferPool? pool = null)
+    public (byte[] Images, byte[] Labels) BatchBytes(ReadOnlySpan<int> indices, PayloadBufferPool? pool = null)
     {
         var imageBytes = indices.Length * SampleSize * sizeof(float);
         var labelBytes = indices.Length * sizeof(long);

@@ -1,4 +1,4 @@
-using Countercurrent.Learning.Tensors;
+using Countercurrent.Contracts.Signals;
 
 namespace Countercurrent.Tests.Learning;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Countercurrent.Learning.Tensors;
+namespace Countercurrent.Contracts.Signals;
 
 /// <summary>
 /// Byte arrays for outgoing payloads, reused by exact length. A layer's signals have the same size every step
