@@ -8,8 +8,8 @@ namespace Countercurrent.Contracts.Signals;
 /// <summary>
 /// Writes a <see cref="TensorPayload"/> as one length-prefixed field (rank, dimensions, element type, then the bytes)
 /// and reads it back into an array rented from <see cref="PayloadBufferPool.Shared"/>, marked
-/// <see cref="TensorPayload.Received"/> (the grain whose call brought it gives the array back). Orleans' own byte[] codec allocates a new array for every message: for 512 KiB
-/// activations that is a large-object-heap array per signal, gen-2 collections and fresh pages to fault in, on the
+/// <see cref="TensorPayload.Received"/> (the grain whose call brought it gives the array back). Orleans' own byte[]
+/// codec allocates a new array for every message: for 512 KiB activations that is a large-object-heap array per signal, gen-2 collections and fresh pages to fault in, on the
 /// same core as the layer's math when a silo runs on one core. References are tracked as for any object, so a payload
 /// sent twice in one message (a layer 0 activation that is also the raw input) arrives as one object.
 /// </summary>

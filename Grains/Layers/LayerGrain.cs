@@ -125,26 +125,26 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
     /// The payloads whose arrays this call owns: those that arrived from another process with this call (see
     /// <see cref="TensorPayload.ClaimReceived"/>; a payload handed on within the silo is claimed already).
     /// </summary>
-    private static byte[][] ClaimReceived(params ReadOnlySpan<TensorPayload?> payloads)
+    private static List<byte[]>? ClaimReceived(params ReadOnlySpan<TensorPayload?> payloads)
     {
-        var owned = new List<byte[]>(payloads.Length);
+        List<byte[]>? owned = null;
         foreach (var payload in payloads)
         {
             if (payload is not null && payload.ClaimReceived())
             {
-                owned.Add(payload.Data);
+                (owned ??= []).Add(payload.Data);
             }
         }
-        return owned.Count == 0 ? [] : [.. owned];
+        return owned;
     }
 
     /// <summary>
     /// Gives back the arrays this call owned once it has completed: the tensors were copied out and every call that
     /// handed a payload on is done. After a failure they are left to the collector, as a sender's are.
     /// </summary>
-    private static void ReturnOwned(byte[][] owned)
+    private static void ReturnOwned(List<byte[]>? owned)
     {
-        foreach (var array in owned)
+        foreach (var array in owned ?? [])
         {
             PayloadBufferPool.Shared.Return(array);
         }
