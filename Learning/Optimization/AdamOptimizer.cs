@@ -9,6 +9,9 @@ namespace Countercurrent.Learning.Optimization;
 /// <summary>
 /// Adam (Kingma and Ba 2015) with L2 weight decay, betas 0.9 and 0.999 and eps 1e-8, as PyTorch and TorchSharp define it:
 /// g += wd * p; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+/// Float32 parameters in CPU memory take <see cref="FusedAdamKernel"/> (one pass; the same roundings as libtorch's
+/// operations except the square root, which is correctly rounded there and within an ulp in MKL's); others (a GPU,
+/// another type) take the eight tensor operations.
 /// </summary>
 public sealed class AdamOptimizer : ParameterOptimizer
 {
@@ -19,6 +22,7 @@ public sealed class AdamOptimizer : ParameterOptimizer
     private readonly Adam.State[] _states;
     private readonly double _rate;
     private readonly bool _decay;
+    private readonly double _weightDecayValue;
     private readonly Scalar _beta1;
     private readonly Scalar _oneMinusBeta1;
     private readonly Scalar _beta2;
@@ -32,6 +36,7 @@ public sealed class AdamOptimizer : ParameterOptimizer
         _states = State.state_dict().State.Cast<Adam.State>().ToArray();
         _rate = spec.LearningRate;
         _decay = spec.WeightDecay != 0;
+        _weightDecayValue = spec.WeightDecay;
         _beta1 = Beta1.ToScalar();
         _oneMinusBeta1 = (1 - Beta1).ToScalar();
         _beta2 = Beta2.ToScalar();
@@ -46,6 +51,13 @@ public sealed class AdamOptimizer : ParameterOptimizer
         state.step += 1;
         var biasCorrection1 = 1 - Math.Pow(Beta1, state.step);
         var biasCorrection2 = 1 - Math.Pow(Beta2, state.step);
+        if (FusedAdamKernel.Fits(parameter, gradient, state.exp_avg, state.exp_avg_sq))
+        {
+            FusedAdamKernel.Step(parameter, gradient, state.exp_avg, state.exp_avg_sq, new FusedAdamKernel.StepNumbers(
+                (float)Beta1, (float)(1 - Beta1), (float)Beta2, (float)(1 - Beta2), (float)Eps, (float)_weightDecayValue,
+                (float)(-_rate / biasCorrection1), (float)Math.Sqrt(biasCorrection2)));
+            return;
+        }
         if (_decay)
         {
             gradient = gradient.add(parameter, alpha: _weightDecay);

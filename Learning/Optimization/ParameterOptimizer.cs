@@ -19,7 +19,22 @@ public abstract class ParameterOptimizer(Parameter[] parameters, OptimizerHelper
     /// <summary>The TorchSharp object holding the state, one entry per parameter in order.</summary>
     protected OptimizerHelper State { get; } = state;
 
-    public void ZeroGrad() => State.zero_grad();
+    /// <summary>
+    /// Drops the gradients (PyTorch's <c>set_to_none</c>, its default since 2.0) rather than filling them with zeros: the
+    /// next backward pass then hands its gradient over instead of adding it to a zeroed one, two fewer passes over
+    /// each parameter's memory. A parameter the next pass gives no gradient is left alone by <see cref="Step"/>.
+    /// </summary>
+    public void ZeroGrad()
+    {
+        foreach (var parameter in Parameters)
+        {
+            using var gradient = parameter.grad;
+            if (gradient is not null)
+            {
+                parameter.grad = null;
+            }
+        }
+    }
 
     /// <summary>One update of every parameter that has a gradient, without an autograd graph.</summary>
     public void Step()
