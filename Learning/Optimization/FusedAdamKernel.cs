@@ -35,9 +35,18 @@ public static class FusedAdamKernel
         return count <= int.MaxValue / sizeof(float);
     }
 
-    /// <summary>The update on four tensors that <see cref="Fits"/>.</summary>
-    public static void Step(Tensor parameter, Tensor gradient, Tensor mean, Tensor square, in StepNumbers numbers) =>
+    /// <summary>
+    /// The update on four tensors that <see cref="Fits"/>. Writing the parameter's memory directly bypasses autograd's
+    /// version counter, so an in-place operation on none of its elements marks it written, as libtorch's own in-place
+    /// update would: a graph that saved the old weights then fails on backward instead of using the new ones.
+    /// </summary>
+    public static void Step(Tensor parameter, Tensor gradient, Tensor mean, Tensor square, in StepNumbers numbers)
+    {
         Step(Floats(parameter), Floats(gradient), Floats(mean), Floats(square), numbers);
+        using var flat = parameter.view(-1);
+        using var none = flat.narrow(0, 0, 0);
+        none.zero_();
+    }
 
     private static Span<float> Floats(Tensor tensor) => MemoryMarshal.Cast<byte, float>(tensor.bytes);
 

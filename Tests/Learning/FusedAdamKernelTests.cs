@@ -63,6 +63,25 @@ public sealed class FusedAdamKernelTests
         Assert.Throws<ArgumentException>(() => FusedAdamKernel.Step(new float[4], new float[3], new float[4], new float[4], default));
     }
 
+    [Fact]
+    public void A_graph_that_saved_the_old_weights_fails_on_backward_as_with_libtorchs_update()
+    {
+        using var weights = randn(3, 4).requires_grad_();
+        using var input = randn(2, 3).requires_grad_();
+        using var output = input.matmul(weights).sum();
+        using var gradient = ones(3, 4);
+        using var mean = zeros(3, 4);
+        using var square = zeros(3, 4);
+
+        using (no_grad())
+        {
+            FusedAdamKernel.Step(weights, gradient, mean, square, new FusedAdamKernel.StepNumbers(0.9f, 0.1f, 0.999f, 0.001f, 1e-8f, 0, -0.01f, 0.0447f));
+        }
+
+        var failure = Assert.ThrowsAny<Exception>(() => output.backward());
+        Assert.Contains("inplace", failure.Message);
+    }
+
     /// <summary>Within a few float roundings, of a value of magnitude <paramref name="scale"/>, of the double-precision value.</summary>
     private static void AssertNear(double expected, float actual, double scale, string what) =>
         Assert.True(Math.Abs(actual - expected) <= 4 * Math.Pow(2, -23) * scale, $"{what}: {actual} against {expected}");
