@@ -90,6 +90,7 @@ public static class BenchCommand
                 ratioToInProcess = NullIfNaN(r.SamplesPerSecond / rows.First(x => x.Rule == r.Rule && x.Mode == "in-process").SamplesPerSecond),
                 r.Intervals,
                 rssMiBPerEpoch = r.RssMiB,
+                rssMiBPerEpochByProcess = r.RssByProcess,
                 liveTensorsPerEpoch = r.LiveTensors,
                 rssGrowthPercent = NullIfNaN(r.RssGrowthPercent),
                 r.BytesPerStep,
@@ -208,6 +209,10 @@ public static class BenchCommand
 
         public long[] LiveTensors => Memory.Select(e => e.Sum(p => p.LiveTensors)).ToArray();
 
+        /// <summary>Each process's RSS per epoch (null for an epoch it did not report), by process name.</summary>
+        public Dictionary<string, double?[]> RssByProcess => Memory.SelectMany(e => e.Select(p => p.Process)).Distinct().Order(StringComparer.Ordinal)
+            .ToDictionary(name => name, name => Memory.Select(e => e.FirstOrDefault(p => p.Process == name)?.RssMiB).ToArray());
+
         /// <summary>RSS growth from the end of epoch 2 (or 1) to the last epoch, in percent.</summary>
         public double RssGrowthPercent
         {
@@ -221,7 +226,15 @@ public static class BenchCommand
 
         public string Line(double baseline) => string.Create(CultureInfo.InvariantCulture,
             $"{Mode} {Rule}: {SamplesPerSecond:N0} samples/s ({SamplesPerSecond / baseline:0.00}x in-process) over {Intervals} intervals; " +
-            $"RSS per epoch [{string.Join(" ", RssMiB.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))}] MiB; " +
+            $"RSS per epoch [{Join(RssMiB.Select(r => (double?)r))}] MiB{EachProcess()}; " +
             $"live tensors [{string.Join(" ", LiveTensors)}]; {BytesPerStep / 1024:N0} KiB sent per step");
+
+        /// <summary>" (silo-1 [..], silo-2 [..])" when several processes host layers, otherwise nothing.</summary>
+        private string EachProcess() => RssByProcess is { Count: > 1 } each
+            ? $" ({string.Join(", ", each.Select(p => $"{p.Key} [{Join(p.Value)}]"))})"
+            : "";
+
+        private static string Join(IEnumerable<double?> mebibytes) =>
+            string.Join(" ", mebibytes.Select(r => r?.ToString("N0", CultureInfo.InvariantCulture) ?? "-"));
     }
 }

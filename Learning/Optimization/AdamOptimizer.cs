@@ -22,7 +22,7 @@ public sealed class AdamOptimizer : ParameterOptimizer
     private readonly Adam.State[] _states;
     private readonly double _rate;
     private readonly bool _decay;
-    private readonly double _weightDecayValue;
+    private readonly double _weightDecayNumber;
     private readonly Scalar _beta1;
     private readonly Scalar _oneMinusBeta1;
     private readonly Scalar _beta2;
@@ -36,7 +36,7 @@ public sealed class AdamOptimizer : ParameterOptimizer
         _states = State.state_dict().State.Cast<Adam.State>().ToArray();
         _rate = spec.LearningRate;
         _decay = spec.WeightDecay != 0;
-        _weightDecayValue = spec.WeightDecay;
+        _weightDecayNumber = spec.WeightDecay;
         _beta1 = Beta1.ToScalar();
         _oneMinusBeta1 = (1 - Beta1).ToScalar();
         _beta2 = Beta2.ToScalar();
@@ -54,7 +54,7 @@ public sealed class AdamOptimizer : ParameterOptimizer
         if (FusedAdamKernel.Fits(parameter, gradient, state.exp_avg, state.exp_avg_sq))
         {
             FusedAdamKernel.Step(parameter, gradient, state.exp_avg, state.exp_avg_sq, new FusedAdamKernel.StepNumbers(
-                (float)Beta1, (float)(1 - Beta1), (float)Beta2, (float)(1 - Beta2), (float)Eps, (float)_weightDecayValue,
+                (float)Beta1, (float)(1 - Beta1), (float)Beta2, (float)(1 - Beta2), (float)Eps, (float)_weightDecayNumber,
                 (float)(-_rate / biasCorrection1), (float)Math.Sqrt(biasCorrection2)));
             return;
         }

@@ -19,6 +19,7 @@ public static class FusedAdamKernel
     /// <param name="NegativeStepSize">-lr / (1 - beta1^t)</param>
     /// <param name="RootBiasCorrection2">sqrt(1 - beta2^t)</param>
     /// <param name="Rest1">1 - beta1, computed in double and rounded once, as libtorch rounds its scalar arguments</param>
+    /// <param name="Rest2">1 - beta2, likewise</param>
     public readonly record struct StepNumbers(float Beta1, float Rest1, float Beta2, float Rest2, float Eps, float WeightDecay, float NegativeStepSize, float RootBiasCorrection2);
 
     /// <summary>Whether the four tensors can take the kernel: float32, in CPU memory, contiguous, of one size.</summary>
@@ -43,6 +44,7 @@ public static class FusedAdamKernel
     public static void Step(Tensor parameter, Tensor gradient, Tensor mean, Tensor square, in StepNumbers numbers)
     {
         Step(Floats(parameter), Floats(gradient), Floats(mean), Floats(square), numbers);
+        using var noGrad = no_grad();
         using var flat = parameter.view(-1);
         using var none = flat.narrow(0, 0, 0);
         none.zero_();

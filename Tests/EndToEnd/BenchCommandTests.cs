@@ -45,6 +45,14 @@ public sealed class BenchCommandTests
                 Assert.Equal(3, measured.GetProperty("rssMiBPerEpoch").GetArrayLength());
             }
             Assert.True(modes["2 proc x1t"].GetProperty("bytesPerStep").GetDouble() > 0, "no payload crossed between the layers");
+            // The two silo processes each report every epoch, and their sum is the total.
+            var byProcess = modes["2 proc x1t"].GetProperty("rssMiBPerEpochByProcess").EnumerateObject().ToList();
+            Assert.Equal(["silo-1", "silo-2"], byProcess.Select(p => p.Name));
+            var total = modes["2 proc x1t"].GetProperty("rssMiBPerEpoch").EnumerateArray().Select(r => r.GetDouble()).ToList();
+            for (var epoch = 0; epoch < 3; epoch++)
+            {
+                Assert.Equal(total[epoch], byProcess.Sum(p => p.Value[epoch].GetDouble()), 6);
+            }
         }
     }
 }

@@ -73,10 +73,7 @@ public sealed class FusedAdamKernelTests
         using var mean = zeros(3, 4);
         using var square = zeros(3, 4);
 
-        using (no_grad())
-        {
-            FusedAdamKernel.Step(weights, gradient, mean, square, new FusedAdamKernel.StepNumbers(0.9f, 0.1f, 0.999f, 0.001f, 1e-8f, 0, -0.01f, 0.0447f));
-        }
+        FusedAdamKernel.Step(weights, gradient, mean, square, new FusedAdamKernel.StepNumbers(0.9f, 0.1f, 0.999f, 0.001f, 1e-8f, 0, -0.01f, 0.0447f));
 
         var failure = Assert.ThrowsAny<Exception>(() => output.backward());
         Assert.Contains("inplace", failure.Message);
