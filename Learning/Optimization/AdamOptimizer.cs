@@ -45,7 +45,7 @@ public sealed class AdamOptimizer : ParameterOptimizer
         _weightDecay = spec.WeightDecay.ToScalar();
     }
 
-    protected override void Update(int index, Parameter parameter, Tensor gradient)
+    protected override void Update(int index, Parameter parameter, Tensor gradient, float gradientScale)
     {
         var state = _states[index];
         state.step += 1;
@@ -55,9 +55,10 @@ public sealed class AdamOptimizer : ParameterOptimizer
         {
             FusedAdamKernel.Step(parameter, gradient, state.exp_avg, state.exp_avg_sq, new FusedAdamKernel.StepNumbers(
                 (float)Beta1, (float)(1 - Beta1), (float)Beta2, (float)(1 - Beta2), (float)Eps, (float)_weightDecayNumber,
-                (float)(-_rate / biasCorrection1), (float)Math.Sqrt(biasCorrection2)));
+                (float)(-_rate / biasCorrection1), (float)Math.Sqrt(biasCorrection2)), gradientScale);
             return;
         }
+        Scale(gradient, gradientScale);
         if (_decay)
         {
             gradient = gradient.add(parameter, alpha: _weightDecay);

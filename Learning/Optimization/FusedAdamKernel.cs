@@ -41,9 +41,9 @@ public static class FusedAdamKernel
     /// version counter, so an in-place operation on none of its elements marks it written, as libtorch's own in-place
     /// update would: a graph that saved the old weights then fails on backward instead of using the new ones.
     /// </summary>
-    public static void Step(Tensor parameter, Tensor gradient, Tensor mean, Tensor square, in StepNumbers numbers)
+    public static void Step(Tensor parameter, Tensor gradient, Tensor mean, Tensor square, in StepNumbers numbers, float gradientScale = 1)
     {
-        Step(Floats(parameter), Floats(gradient), Floats(mean), Floats(square), numbers);
+        Step(Floats(parameter), Floats(gradient), Floats(mean), Floats(square), numbers, gradientScale);
         using var noGrad = no_grad();
         using var flat = parameter.view(-1);
         using var none = flat.narrow(0, 0, 0);
@@ -53,10 +53,11 @@ public static class FusedAdamKernel
     private static Span<float> Floats(Tensor tensor) => MemoryMarshal.Cast<byte, float>(tensor.bytes);
 
     /// <summary>
-    /// g' = g + wd p; m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2; p += -step m / (sqrt(v) / sqrt(bc2) + eps).
-    /// All four spans have the same length; the gradient is only read.
+    /// g' = s g + wd p; m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2; p += -step m / (sqrt(v) / sqrt(bc2) + eps).
+    /// All four spans have the same length; the gradient is only read. <paramref name="gradientScale"/> (s) is gradient
+    /// clipping's factor: s g rounds as libtorch's <c>grad.mul_(s)</c> would, without writing the gradient back.
     /// </summary>
-    public static void Step(Span<float> parameter, ReadOnlySpan<float> gradient, Span<float> mean, Span<float> square, in StepNumbers n)
+    public static void Step(Span<float> parameter, ReadOnlySpan<float> gradient, Span<float> mean, Span<float> square, in StepNumbers n, float gradientScale = 1)
     {
         var length = parameter.Length;
         if (gradient.Length != length || mean.Length != length || square.Length != length)
@@ -78,10 +79,11 @@ public static class FusedAdamKernel
             var decay = new Vector<float>(n.WeightDecay);
             var step = new Vector<float>(n.NegativeStepSize);
             var root = new Vector<float>(n.RootBiasCorrection2);
+            var scale = new Vector<float>(gradientScale);
             var decays = n.WeightDecay != 0;
             for (var k = 0; k < p.Length; k++)
             {
-                var grad = decays ? Vector.FusedMultiplyAdd(p[k], decay, g[k]) : g[k];
+                var grad = decays ? Vector.FusedMultiplyAdd(p[k], decay, g[k] * scale) : g[k] * scale;
                 var first = Vector.FusedMultiplyAdd(grad, rest1, m[k] * beta1);
                 var second = Vector.FusedMultiplyAdd(rest2 * grad, grad, v[k] * beta2);
                 m[k] = first;
@@ -92,7 +94,7 @@ public static class FusedAdamKernel
         }
         for (; i < length; i++)
         {
-            var grad = n.WeightDecay != 0 ? MathF.FusedMultiplyAdd(parameter[i], n.WeightDecay, gradient[i]) : gradient[i];
+            var grad = n.WeightDecay != 0 ? MathF.FusedMultiplyAdd(parameter[i], n.WeightDecay, gradient[i] * gradientScale) : gradient[i] * gradientScale;
             var first = MathF.FusedMultiplyAdd(grad, n.Rest1, mean[i] * n.Beta1);
             var second = MathF.FusedMultiplyAdd(n.Rest2 * grad, grad, square[i] * n.Beta2);
             mean[i] = first;

@@ -31,12 +31,35 @@ public sealed class LayerOptimizer : IDisposable
     public void Step()
     {
         using var span = Telemetry.CountercurrentTelemetry.Source.StartActivity("update");
-        if (_clip > 0)
-        {
-            nn.utils.clip_grad_norm_(_parameters, _clip);
-        }
-        _optimizer.Step();
+        _optimizer.Step(_clip > 0 ? ClipScale() : 1);
     }
+
+    /// <summary>
+    /// The factor that brings the gradients' joint 2-norm down to the clip, computed as libtorch's
+    /// <c>clip_grad_norm_</c> computes it (the norm of the per-parameter norms; min(1, clip / (norm + 1e-6)) in float);
+    /// the optimizer applies it as it updates, so the gradients are not rewritten first (a pass over their memory).
+    /// </summary>
+    private float ClipScale()
+    {
+        using var scope = NewDisposeScope();
+        var norms = new List<Tensor>(_parameters.Length);
+        foreach (var parameter in _parameters)
+        {
+            if (parameter.grad is { } gradient)
+            {
+                norms.Add(gradient.norm());
+            }
+        }
+        if (norms.Count == 0)
+        {
+            return 1;
+        }
+        var total = (norms.Count == 1 ? norms[0] : stack(norms).norm()).item<float>();
+        return MathF.Min((float)_clip / (total + (float)ClipEpsilon), 1);
+    }
+
+    /// <summary>What libtorch adds to the norm before dividing.</summary>
+    private const double ClipEpsilon = 1e-6;
 
     public void Save(BinaryWriter writer) => _optimizer.Save(writer);
 

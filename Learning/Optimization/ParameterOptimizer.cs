@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -36,8 +37,11 @@ public abstract class ParameterOptimizer(Parameter[] parameters, OptimizerHelper
         }
     }
 
-    /// <summary>One update of every parameter that has a gradient, without an autograd graph.</summary>
-    public void Step()
+    /// <summary>
+    /// One update of every parameter that has a gradient, without an autograd graph, with each gradient first scaled by
+    /// <paramref name="gradientScale"/> (gradient clipping's factor; 1 leaves them as they are).
+    /// </summary>
+    public void Step(float gradientScale = 1)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
@@ -47,13 +51,26 @@ public abstract class ParameterOptimizer(Parameter[] parameters, OptimizerHelper
             var gradient = parameter.grad;
             if (gradient is not null)
             {
-                Update(i, parameter, gradient);
+                Update(i, parameter, gradient, gradientScale);
             }
         }
     }
 
-    /// <summary>Updates parameter <paramref name="index"/> from its gradient; temporaries are disposed by the caller's scope.</summary>
-    protected abstract void Update(int index, Parameter parameter, Tensor gradient);
+    /// <summary>
+    /// Updates parameter <paramref name="index"/> from its gradient times <paramref name="gradientScale"/>; temporaries
+    /// are disposed by the caller's scope.
+    /// </summary>
+    protected abstract void Update(int index, Parameter parameter, Tensor gradient, float gradientScale);
+
+    /// <summary>Scales the gradient in place, as libtorch's gradient clipping does (<c>grad.mul_(coefficient)</c>).</summary>
+    protected static void Scale(Tensor gradient, float gradientScale)
+    {
+        if (gradientScale != 1)
+        {
+            using var factor = ((double)gradientScale).ToScalar();
+            gradient.mul_(factor);
+        }
+    }
 
     public void Save(BinaryWriter writer) => State.save_state_dict(writer);
 

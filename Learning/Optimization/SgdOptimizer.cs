@@ -30,8 +30,9 @@ public sealed class SgdOptimizer : ParameterOptimizer
         _negativeRate = (-spec.LearningRate).ToScalar();
     }
 
-    protected override void Update(int index, Parameter parameter, Tensor gradient)
+    protected override void Update(int index, Parameter parameter, Tensor gradient, float gradientScale)
     {
+        Scale(gradient, gradientScale);
         if (_decay)
         {
             gradient = gradient.add(parameter, alpha: _weightDecay);
