@@ -21,7 +21,6 @@ public sealed class AdamOptimizer : ParameterOptimizer
 
     private readonly Adam.State[] _states;
     private readonly double _rate;
-    private readonly bool _decay;
     private readonly double _weightDecayNumber;
     private readonly Scalar _beta1;
     private readonly Scalar _oneMinusBeta1;
@@ -35,7 +34,6 @@ public sealed class AdamOptimizer : ParameterOptimizer
     {
         _states = State.state_dict().State.Cast<Adam.State>().ToArray();
         _rate = spec.LearningRate;
-        _decay = spec.WeightDecay != 0;
         _weightDecayNumber = spec.WeightDecay;
         _beta1 = Beta1.ToScalar();
         _oneMinusBeta1 = (1 - Beta1).ToScalar();
@@ -59,7 +57,7 @@ public sealed class AdamOptimizer : ParameterOptimizer
             return;
         }
         Scale(gradient, gradientScale);
-        if (_decay)
+        if (_weightDecayNumber != 0)
         {
             gradient = gradient.add(parameter, alpha: _weightDecay);
         }

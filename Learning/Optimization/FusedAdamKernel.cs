@@ -64,6 +64,7 @@ public static class FusedAdamKernel
         {
             throw new ArgumentException($"Adam's spans differ in length: parameter {length}, gradient {gradient.Length}, moments {mean.Length} and {square.Length}");
         }
+        var decays = n.WeightDecay != 0;
         var i = 0;
         if (Vector.IsHardwareAccelerated && length >= Vector<float>.Count)
         {
@@ -80,7 +81,6 @@ public static class FusedAdamKernel
             var step = new Vector<float>(n.NegativeStepSize);
             var root = new Vector<float>(n.RootBiasCorrection2);
             var scale = new Vector<float>(gradientScale);
-            var decays = n.WeightDecay != 0;
             for (var k = 0; k < p.Length; k++)
             {
                 var grad = decays ? Vector.FusedMultiplyAdd(p[k], decay, g[k] * scale) : g[k] * scale;
@@ -94,7 +94,7 @@ public static class FusedAdamKernel
         }
         for (; i < length; i++)
         {
-            var grad = n.WeightDecay != 0 ? MathF.FusedMultiplyAdd(parameter[i], n.WeightDecay, gradient[i] * gradientScale) : gradient[i] * gradientScale;
+            var grad = decays ? MathF.FusedMultiplyAdd(parameter[i], n.WeightDecay, gradient[i] * gradientScale) : gradient[i] * gradientScale;
             var first = MathF.FusedMultiplyAdd(grad, n.Rest1, mean[i] * n.Beta1);
             var second = MathF.FusedMultiplyAdd(n.Rest2 * grad, grad, square[i] * n.Beta2);
             mean[i] = first;

@@ -29,11 +29,7 @@ public abstract class ParameterOptimizer(Parameter[] parameters, OptimizerHelper
     {
         foreach (var parameter in Parameters)
         {
-            using var gradient = parameter.grad;
-            if (gradient is not null)
-            {
-                parameter.grad = null;
-            }
+            parameter.grad = null;
         }
     }
 

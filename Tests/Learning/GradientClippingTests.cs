@@ -31,27 +31,14 @@ public sealed class GradientClippingTests
 
         for (var seed = 10; seed < 16; seed++)
         {
-            using var generator = new Generator((ulong)seed);
-            for (var i = 0; i < ours.Length; i++)
-            {
-                using var gradient = randn(ours[i].shape, generator: generator);
-                ours[i].grad = gradient.clone();
-                theirs[i].grad = gradient.clone();
-            }
+            ParameterOptimizerTests.SetGradients(ours, theirs, seed);
             clipped |= nn.utils.clip_grad_norm_(theirs, clip) > clip;
             project.Step();
             reference.step();
         }
 
         Assert.Equal(clip < 1, clipped);
-        for (var i = 0; i < ours.Length; i++)
-        {
-            using var difference = (ours[i].detach() - theirs[i].detach()).abs();
-            using var allowed = theirs[i].detach().abs() * (optimizer == "adam" ? 4 * Math.Pow(2, -23) : 0);
-            using var within = (difference <= allowed).all();
-            using var largest = difference.max();
-            Assert.True(within.item<bool>(), $"parameter {i} differs by up to {largest.item<float>()}");
-        }
+        ParameterOptimizerTests.AssertAgree(ours, theirs, ulps: optimizer == "adam" ? 4 : 0);
     }
 
     [Fact]
@@ -75,9 +62,5 @@ public sealed class GradientClippingTests
         Assert.Equal(0f, unchanged.item<float>());
     }
 
-    private static Parameter[] Parameters(int seed)
-    {
-        using var generator = new Generator((ulong)seed);
-        return [new Parameter(randn([5, 4], generator: generator)), new Parameter(randn([5], generator: generator))];
-    }
+    private static Parameter[] Parameters(int seed) => ParameterOptimizerTests.Parameters(seed);
 }

@@ -115,14 +115,14 @@ public sealed class ParameterOptimizerTests
         : optim.Adam(parameters, spec.LearningRate, weight_decay: spec.WeightDecay);
 
     /// <summary>A weight of 20 elements and a bias of 5, so the fused kernel runs both its vector loop and its tail.</summary>
-    private static Parameter[] Parameters(int seed, ScalarType type = ScalarType.Float32)
+    internal static Parameter[] Parameters(int seed, ScalarType type = ScalarType.Float32)
     {
         using var generator = new Generator((ulong)seed);
         return [new Parameter(randn([5, 4], dtype: type, generator: generator)), new Parameter(randn([5], dtype: type, generator: generator))];
     }
 
     /// <summary>The same random gradient on the matching parameter of both sets.</summary>
-    private static void SetGradients(Parameter[] first, Parameter[] second, int seed)
+    internal static void SetGradients(Parameter[] first, Parameter[] second, int seed)
     {
         using var generator = new Generator((ulong)seed);
         for (var i = 0; i < first.Length; i++)
@@ -145,7 +145,7 @@ public sealed class ParameterOptimizerTests
     }
 
     /// <summary>Every element within <paramref name="ulps"/> units in the last place of the reference's (0: equal).</summary>
-    private static void AssertAgree(Parameter[] ours, Parameter[] theirs, double ulps)
+    internal static void AssertAgree(Parameter[] ours, Parameter[] theirs, double ulps)
     {
         for (var i = 0; i < ours.Length; i++)
         {
