@@ -16,8 +16,8 @@ namespace Countercurrent.Grains.Layers;
 /// <summary>
 /// One layer of one job: a thin adapter over Learning's <see cref="Layer"/>. A signal is converted to tensors, handled
 /// by the rule and converted back in one synchronous work item inside a dispose scope, on the layer's own
-/// <see cref="TensorThread"/>; only then are the resulting signals sent on, and the call returns when everything they
-/// set off is done.
+/// <see cref="TensorThread"/>; then the resulting signals are sent on while the rule's weight update runs on that thread
+/// as the item's follow-up, and the call returns when everything the signals set off is done.
 /// <para>
 /// Reentrant, because a layer must take the feedback of step s (and the forward of step s+1) while its own call for
 /// step s is still waiting on the layers above. Safe because every tensor operation happens inside a work item on the
@@ -39,6 +39,7 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
     private long _faultStep = long.MinValue;
     private long _stateLossStep = long.MinValue;
     private long _bytesSent;
+    private LayerFailedException? _failedUpdate; // written and read on the tensor thread only
 
     private int Index => _setup?.Index ?? -1;
 
@@ -56,6 +57,7 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
             _layer = await _thread.Run(() =>
             {
                 previous?.Dispose();
+                _failedUpdate = null;
                 return new Layer(new LayerContext(setup.Spec, setup.Chain, setup.Index, device));
             });
             _above = setup.IsTop ? null : GrainFactory.GetGrain<ILayerGrain>(LayerKey.For(jobId, setup.Index + 1));
@@ -80,14 +82,17 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
             outgoing = await _thread!.Run(() =>
             {
                 var started = Stopwatch.GetTimestamp();
-                using var scope = NewDisposeScope();
-                var result = Handle(signal.Step, index, () =>
+                Outgoing result;
+                using (NewDisposeScope())
                 {
-                    var batch = SignalConversion.ToBatch(signal, device, index);
-                    return Outgoing.From(signal.JobId, layer.Forward(batch), index, signal, batch);
-                });
+                    result = Handle(signal.Step, index, () =>
+                    {
+                        var batch = SignalConversion.ToBatch(signal, device, index);
+                        return Outgoing.From(signal.JobId, layer.Forward(batch), index, signal, batch);
+                    });
+                }
                 RecordWork(jobId, index, started, "forward", result.Bytes(index));
-                return result;
+                return new HandOver<Outgoing>(result, PendingUpdateOf(layer, jobId, index));
             });
         }
         var report = await Send(signal.Step, outgoing);
@@ -109,16 +114,60 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
             outgoing = await _thread!.Run(() =>
             {
                 var started = Stopwatch.GetTimestamp();
-                using var scope = NewDisposeScope();
-                var result = Handle(signal.Step, index, () =>
-                    Outgoing.From(signal.JobId, layer.Feedback(SignalConversion.ToBatch(signal, device, index)), index, null, null));
+                Outgoing result;
+                using (NewDisposeScope())
+                {
+                    result = Handle(signal.Step, index, () =>
+                        Outgoing.From(signal.JobId, layer.Feedback(SignalConversion.ToBatch(signal, device, index)), index, null, null));
+                }
                 RecordWork(jobId, index, started, "feedback", result.Bytes(index));
-                return result;
+                return new HandOver<Outgoing>(result, PendingUpdateOf(layer, jobId, index));
             });
         }
         var report = await Send(signal.Step, outgoing);
         ReturnOwned(owned);
         return report;
+    }
+
+    /// <summary>
+    /// The weight update the layer left pending, as the follow-up of the work item that produced its signals: it runs
+    /// on the tensor thread once they are handed over. A failure there fails the layer's next work item
+    /// (<see cref="ThrowIfUpdateFailed"/>), since the weights are no longer what training made them.
+    /// </summary>
+    private Action? PendingUpdateOf(Layer layer, string jobId, int index)
+    {
+        if (!layer.HasPendingUpdate)
+        {
+            return null;
+        }
+        return () =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                layer.ApplyPendingUpdate();
+            }
+            catch (LayerStepException e)
+            {
+                logger.LogWarning("layer {Layer} failed updating step {Step}: {Reason}", e.Layer, e.Step, e.Reason);
+                _failedUpdate = new LayerFailedException(e.Layer, e.Step, $"its weight update failed: {e.Reason}");
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "layer {Layer} failed updating", index);
+                _failedUpdate = new LayerFailedException(index, -1, $"its weight update failed: {e.Message}");
+            }
+            RecordWork(jobId, index, started, "update", 0);
+        };
+    }
+
+    /// <summary>On the tensor thread: fails when an earlier weight update did.</summary>
+    private void ThrowIfUpdateFailed()
+    {
+        if (_failedUpdate is { } failed)
+        {
+            throw failed;
+        }
     }
 
     /// <summary>
@@ -185,7 +234,11 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
     public Task<byte[]> SaveState()
     {
         var layer = Configured(-1);
-        return _thread!.Run(layer.SaveState);
+        return _thread!.Run(() =>
+        {
+            ThrowIfUpdateFailed();
+            return layer.SaveState();
+        });
     }
 
     public async Task SaveCheckpoint(long checkpoint)
@@ -208,6 +261,7 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
         _layer = await _thread!.Run(() =>
         {
             previous?.Dispose();
+            _failedUpdate = null;
             var layer = new Layer(new LayerContext(setup.Spec, setup.Chain, setup.Index, device));
             layer.LoadState(state);
             return layer;
@@ -287,6 +341,7 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
         {
             throw new LayerFailedException(index, step, "fault injected for testing");
         }
+        ThrowIfUpdateFailed();
         try
         {
             return handle();

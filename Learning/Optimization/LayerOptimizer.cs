@@ -27,6 +27,36 @@ public sealed class LayerOptimizer : IDisposable
 
     public void ZeroGrad() => _optimizer.ZeroGrad();
 
+    /// <summary>
+    /// The update as a rule's <see cref="Rules.RuleOutput.Update"/>: gradients from <paramref name="output"/>'s graph
+    /// (a scalar loss, or an output with its <paramref name="gradient"/>), then <see cref="Step"/>. It takes
+    /// <paramref name="output"/> and <paramref name="gradient"/> out of the caller's dispose scope and disposes them
+    /// when it has run, and <paramref name="owned"/> (a stash holding them) too.
+    /// </summary>
+    public Action UpdateFrom(Tensor output, Tensor? gradient = null, IDisposable? owned = null)
+    {
+        output.DetachFromDisposeScope();
+        gradient?.DetachFromDisposeScope();
+        return () =>
+        {
+            using (owned)
+            using (output)
+            using (gradient)
+            {
+                ZeroGrad();
+                if (gradient is null)
+                {
+                    output.backward();
+                }
+                else
+                {
+                    output.backward([gradient]);
+                }
+                Step();
+            }
+        };
+    }
+
     /// <summary>Clips the gradients (when asked) and applies one update.</summary>
     public void Step()
     {

@@ -17,6 +17,11 @@ namespace Countercurrent.Learning.Rules;
 /// produced its activations, and is applied to the current weights.
 /// </para>
 /// <para>
+/// The gradient for the layer below goes first: the input's gradient is computed alone and sent, and the weights'
+/// gradients and the optimizer step follow as the output's <see cref="RuleOutput.Update"/>, from the same graph, while
+/// the layer below works. The two halves together are one backward pass (the activation's derivative is taken twice).
+/// </para>
+/// <para>
 /// Below a feedback-alignment layer the error from above is a projected error rather than a true gradient; this layer
 /// treats it as dLoss/d(output) all the same. At the top over direct-feedback-alignment layers it broadcasts the output
 /// error to every layer below instead of sending a gradient down, since those layers learn from that error alone.
@@ -88,28 +93,58 @@ public sealed class BackpropRule : ILearningRule
         {
             throw new InvalidOperationException($"gradient for step {feedback.Step} arrived but no forward pass of that step is stashed");
         }
-        using (stash)
+        Tensor? recomputed = null;
+        try
         {
-            _optimizer.ZeroGrad();
             Tensor input;
+            Tensor output;
+            IList<Tensor> weights;
             if (stash.Weights is null)
             {
                 input = stash.Input;
-                stash.Output!.backward([feedback.Signal]);
+                output = stash.Output!;
+                weights = [.. _optimizer.Parameters];
             }
             else
             {
                 input = InputForGradient(stash.Input);
                 var shadow = Shadow(stash.Weights);
-                using var output = shadow.forward(input);
-                output.backward([feedback.Signal]);
-                foreach (var (real, copy) in _optimizer.Parameters.Zip(shadow.parameters()))
-                {
-                    real.grad = copy.grad;
-                }
+                recomputed = shadow.forward(input).DetachFromDisposeScope();
+                output = recomputed;
+                weights = [.. shadow.parameters()];
             }
-            _optimizer.Step();
-            return _sendsDown ? new RuleOutput(Down: GradientDown(feedback.Step, input.grad!)) : RuleOutput.None;
+            var gradient = feedback.Signal.detach().DetachFromDisposeScope();
+            FeedbackBatch? down = null;
+            if (_sendsDown)
+            {
+                // The input's gradient alone (libtorch skips the weights' products), keeping the graph for the update.
+                output.backward([gradient], retain_graph: true, inputs: [input]);
+                down = GradientDown(feedback.Step, input.grad!);
+            }
+            return new RuleOutput(Down: down, Update: () =>
+            {
+                using (stash)
+                using (recomputed)
+                using (gradient)
+                {
+                    _optimizer.ZeroGrad();
+                    output.backward([gradient], inputs: weights);
+                    if (stash.Weights is not null)
+                    {
+                        foreach (var (real, copy) in _optimizer.Parameters.Zip(weights))
+                        {
+                            real.grad = copy.grad;
+                        }
+                    }
+                    _optimizer.Step();
+                }
+            });
+        }
+        catch
+        {
+            stash.Dispose();
+            recomputed?.Dispose();
+            throw;
         }
     }
 
@@ -121,13 +156,26 @@ public sealed class BackpropRule : ILearningRule
         }
         var input = InputForGradient(batch.Activation);
         var logits = _block.forward(input);
-        var loss = Classification.Loss(logits, batch.Labels!);
-        _optimizer.ZeroGrad();
-        loss.backward();
-        _optimizer.Step();
+        var loss = Classification.Loss(logits, batch.Labels!).DetachFromDisposeScope();
+        FeedbackBatch? down = null;
+        if (_sendsDown)
+        {
+            loss.backward(retain_graph: true, inputs: [input]);
+            down = GradientDown(batch.Step, input.grad!);
+        }
+        IList<Tensor> weights = [.. _optimizer.Parameters];
         return new RuleOutput(
-            Down: _sendsDown ? GradientDown(batch.Step, input.grad!) : null,
-            Loss: loss.item<float>());
+            Down: down,
+            Loss: loss.item<float>(),
+            Update: () =>
+            {
+                using (loss)
+                {
+                    _optimizer.ZeroGrad();
+                    loss.backward(inputs: weights);
+                    _optimizer.Step();
+                }
+            });
     }
 
     private Tensor InputForGradient(Tensor activation) =>

@@ -41,7 +41,8 @@ namespace Countercurrent.Learning.Rules;
 /// Timing. A layer updates a step once it has both its forward input a_{i-1} and its feedback input c_i, whichever
 /// arrives second triggering the update. It sends a_i up when the forward input arrives and c_{i-1} down when the
 /// feedback input arrives, both computed before the step's update, and the update uses the graphs of exactly those
-/// tensors, so the result does not depend on the order of arrival. Per-step stashes live until the update.
+/// tensors, so the result does not depend on the order of arrival. The update is the output's
+/// <see cref="RuleOutput.Update"/>: the signal that triggered it goes on first. Per-step stashes live until the update.
 /// </para>
 /// <para>
 /// Two optimizers per layer (forward and feedback weights), both from the job's settings. The reference clips the
@@ -111,7 +112,8 @@ public sealed class CounterCurrentRule : ILearningRule
         stash.Input = input.DetachFromDisposeScope();
         stash.Output = output.DetachFromDisposeScope();
         stash.Labels = batch.Labels!.detach().DetachFromDisposeScope();
-        return new RuleOutput(Up: up, Loss: UpdateIfComplete(batch.Step, stash));
+        var (loss, update) = UpdateIfComplete(batch.Step, stash);
+        return new RuleOutput(Up: up, Loss: loss, Update: update);
     }
 
     public RuleOutput Feedback(FeedbackBatch feedback)
@@ -138,7 +140,8 @@ public sealed class CounterCurrentRule : ILearningRule
         var down = _context.IsBottom ? null : new FeedbackBatch(feedback.Step, FeedbackKind.FeedbackActivation, below.detach(), _context.Index);
         stash.FeedbackInput = classVectors.DetachFromDisposeScope();
         stash.FeedbackOutput = below.DetachFromDisposeScope();
-        return new RuleOutput(Down: down, Loss: UpdateIfComplete(feedback.Step, stash));
+        var (loss, update) = UpdateIfComplete(feedback.Step, stash);
+        return new RuleOutput(Down: down, Loss: loss, Update: update);
     }
 
     private StepStash StashOf(long step)
@@ -151,27 +154,41 @@ public sealed class CounterCurrentRule : ILearningRule
         return stash;
     }
 
-    /// <summary>Once both streams of a step have arrived: the layer's two loss terms, one backward pass, both updates.</summary>
-    private float? UpdateIfComplete(long step, StepStash stash)
+    /// <summary>
+    /// Once both streams of a step have arrived: the layer's two loss terms now, and as the update, one backward pass
+    /// and both optimizer steps.
+    /// </summary>
+    private (float? Loss, Action? Update) UpdateIfComplete(long step, StepStash stash)
     {
         if (stash.Input is null || stash.FeedbackInput is null)
         {
-            return null;
+            return (null, null);
         }
         _steps.Remove(step);
-        using (stash)
+        try
         {
             var upper = _context.IsTop
                 ? Classification.Loss(stash.Output!, stash.Labels!)
                 : _pairLoss(stash.Output!, stash.FeedbackInput, stash.Labels!);
             var lower = _pairLoss(stash.Input, stash.FeedbackOutput!, stash.Labels!);
-            var loss = upper.Plus(lower);
-            _forwardOptimizer.ZeroGrad();
-            _feedbackOptimizer.ZeroGrad();
-            loss.backward();
-            _forwardOptimizer.Step();
-            _feedbackOptimizer.Step();
-            return loss.item<float>();
+            var loss = upper.Plus(lower).DetachFromDisposeScope();
+            return (loss.item<float>(), () =>
+            {
+                using (stash)
+                using (loss)
+                {
+                    _forwardOptimizer.ZeroGrad();
+                    _feedbackOptimizer.ZeroGrad();
+                    loss.backward();
+                    _forwardOptimizer.Step();
+                    _feedbackOptimizer.Step();
+                }
+            });
+        }
+        catch
+        {
+            stash.Dispose();
+            throw;
         }
     }
 

@@ -82,14 +82,16 @@ public sealed class DirectFeedbackAlignmentRule : ILearningRule
         {
             throw new InvalidOperationException($"output error for step {feedback.Step} arrived but no forward pass of that step is stashed");
         }
-        using (output)
+        try
         {
-            var projected = feedback.Signal.matmul(_feedbackMatrix.t());
-            _optimizer.ZeroGrad();
-            output.backward([projected.reshape(output.shape)]);
-            _optimizer.Step();
+            var projected = feedback.Signal.matmul(_feedbackMatrix.t()).reshape(output.shape);
+            return new RuleOutput(Update: _optimizer.UpdateFrom(output, projected));
         }
-        return RuleOutput.None;
+        catch
+        {
+            output.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -100,11 +102,8 @@ public sealed class DirectFeedbackAlignmentRule : ILearningRule
     {
         var logits = block.forward(batch.Activation.detach());
         var loss = Classification.Loss(logits, batch.Labels!);
-        optimizer.ZeroGrad();
-        loss.backward();
-        optimizer.Step();
-        var broadcast = index == 0 ? null : new FeedbackBatch(batch.Step, FeedbackKind.OutputError, Classification.OutputError(logits, batch.Labels!), index);
-        return new RuleOutput(Broadcast: broadcast, Loss: loss.item<float>());
+        var broadcast = index == 0 ? null : new FeedbackBatch(batch.Step, FeedbackKind.OutputError, Classification.OutputError(logits.detach(), batch.Labels!), index);
+        return new RuleOutput(Broadcast: broadcast, Loss: loss.item<float>(), Update: optimizer.UpdateFrom(loss));
     }
 
     public void Save(BinaryWriter writer)

@@ -88,12 +88,18 @@ public sealed class FeedbackAlignmentRule : ILearningRule
         {
             throw new InvalidOperationException($"error for step {feedback.Step} arrived but no forward pass of that step is stashed");
         }
-        using (stash)
+        try
         {
             using var slope = _block.Activation.Derivative(stash.PreActivation.detach());
             var delta = feedback.Signal.reshape(stash.PreActivation.shape) * slope;
-            Update(stash.PreActivation, delta);
-            return _context.IsBottom ? RuleOutput.None : new RuleOutput(Down: ErrorDown(feedback.Step, delta, stash.InputShape));
+            return new RuleOutput(
+                Down: _context.IsBottom ? null : ErrorDown(feedback.Step, delta, stash.InputShape),
+                Update: _optimizer.UpdateFrom(stash.PreActivation, delta, stash));
+        }
+        catch
+        {
+            stash.Dispose();
+            throw;
         }
     }
 
@@ -101,18 +107,10 @@ public sealed class FeedbackAlignmentRule : ILearningRule
     {
         var loss = Classification.Loss(logits, batch.Labels!);
         var delta = Classification.OutputError(logits, batch.Labels!);
-        Update(logits, delta);
         return new RuleOutput(
             Down: _context.IsBottom ? null : ErrorDown(batch.Step, delta, batch.Activation.shape),
-            Loss: loss.item<float>());
-    }
-
-    /// <summary>W gets delta^T h (and b gets the column sums of delta) through the graph of z = W h + b.</summary>
-    private void Update(Tensor z, Tensor delta)
-    {
-        _optimizer.ZeroGrad();
-        z.backward([delta]);
-        _optimizer.Step();
+            Loss: loss.item<float>(),
+            Update: _optimizer.UpdateFrom(logits, delta));
     }
 
     private FeedbackBatch ErrorDown(long step, Tensor delta, long[] inputShape) =>

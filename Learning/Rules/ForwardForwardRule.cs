@@ -68,10 +68,7 @@ public sealed class ForwardForwardRule : ILearningRule
         var z = _block.forward(input.detach());
         var goodness = Goodness.Of(z.narrow(0, 0, 2 * rows));
         var loss = Goodness.Loss(goodness.narrow(0, 0, rows), goodness.narrow(0, rows, rows), _threshold);
-        _optimizer.ZeroGrad();
-        loss.backward();
-        _optimizer.Step();
-        return new RuleOutput(Up: batch with { Activation = z.detach() }, Loss: loss.item<float>());
+        return new RuleOutput(Up: batch with { Activation = z.detach() }, Loss: loss.item<float>(), Update: _optimizer.UpdateFrom(loss));
     }
 
     public RuleOutput Feedback(FeedbackBatch feedback) =>
@@ -104,10 +101,7 @@ public sealed class ForwardForwardRule : ILearningRule
         var rows = RowsPerBlock(batch, input);
         var logits = _block.forward(input.narrow(0, 2 * rows, rows).detach());
         var loss = Classification.Loss(logits, batch.Labels!);
-        _optimizer.ZeroGrad();
-        loss.backward();
-        _optimizer.Step();
-        return new RuleOutput(Loss: loss.item<float>());
+        return new RuleOutput(Loss: loss.item<float>(), Update: _optimizer.UpdateFrom(loss));
     }
 
     private static long RowsPerBlock(ForwardBatch batch, Tensor input)

@@ -7,9 +7,17 @@ namespace Countercurrent.Learning.Rules;
 /// One layer of a job: its rule (which owns the modules and optimizers) behind checks every rule needs. A signal of
 /// the wrong shape is refused, and a NaN or infinity in what the layer produces stops the step, naming layer and step.
 /// Both the in-process trainer and the layer grain drive layers through this class.
+/// <para>
+/// A rule may leave its weight update for after its signals (<see cref="RuleOutput.Update"/>). The layer keeps it
+/// as pending, hands back the output without it, and applies it when <see cref="ApplyPendingUpdate"/> is called (the
+/// caller does, once the signals are on their way) or at the latest before the layer's next call, save or load.
+/// </para>
 /// </summary>
 public sealed class Layer : IDisposable
 {
+    private Action? _pendingUpdate;
+    private long _pendingStep;
+
     public Layer(LayerContext context)
     {
         Context = context;
@@ -20,8 +28,12 @@ public sealed class Layer : IDisposable
     public ILearningRule Rule { get; }
     public int Index => Context.Index;
 
+    /// <summary>True while the last call's weight update has not been applied yet.</summary>
+    public bool HasPendingUpdate => _pendingUpdate is not null;
+
     public RuleOutput Forward(ForwardBatch batch)
     {
+        ApplyPendingUpdate();
         var expected = Context.Layer.InputFeatures;
         var actual = batch.Activation.numel() / Math.Max(1, batch.Activation.shape[0]);
         if (batch.Activation.dim() < 2 || actual != expected)
@@ -32,22 +44,33 @@ public sealed class Layer : IDisposable
         return Checked(batch.Step, () => Rule.Forward(batch));
     }
 
-    public RuleOutput Feedback(FeedbackBatch feedback) => Checked(feedback.Step, () => Rule.Feedback(feedback));
+    public RuleOutput Feedback(FeedbackBatch feedback)
+    {
+        ApplyPendingUpdate();
+        return Checked(feedback.Step, () => Rule.Feedback(feedback));
+    }
+
+    /// <summary>Applies the weight update the last call left pending, if any, disposing its temporaries as it goes.</summary>
+    public void ApplyPendingUpdate()
+    {
+        if (_pendingUpdate is not { } update)
+        {
+            return;
+        }
+        _pendingUpdate = null;
+        using var scope = NewDisposeScope();
+        Run(_pendingStep, update);
+    }
 
     private RuleOutput Checked(long step, Func<RuleOutput> handle)
     {
-        RuleOutput output;
-        try
+        RuleOutput output = null!;
+        Run(step, () => output = handle());
+        if (output.Update is { } update)
         {
-            output = handle();
-        }
-        catch (LayerStepException)
-        {
-            throw;
-        }
-        catch (Exception e)
-        {
-            throw new LayerStepException(Index, step, e.Message, e);
+            _pendingUpdate = update;
+            _pendingStep = step;
+            output = output with { Update = null };
         }
         if (output.Loss is { } loss && !float.IsFinite(loss))
         {
@@ -57,6 +80,23 @@ public sealed class Layer : IDisposable
         EnsureFinite(step, "feedback signal", output.Down?.Signal);
         EnsureFinite(step, "broadcast signal", output.Broadcast?.Signal);
         return output;
+    }
+
+    /// <summary>Runs a rule's work; a failure becomes a failure of this layer at this step.</summary>
+    private void Run(long step, Action work)
+    {
+        try
+        {
+            work();
+        }
+        catch (LayerStepException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            throw new LayerStepException(Index, step, e.Message, e);
+        }
     }
 
     private void EnsureFinite(long step, string what, Tensor? tensor)
@@ -75,6 +115,7 @@ public sealed class Layer : IDisposable
     /// <summary>The rule's full state (weights, optimizer, rule state) as bytes: what a checkpoint or an export holds.</summary>
     public byte[] SaveState()
     {
+        ApplyPendingUpdate();
         using var memory = new MemoryStream();
         using (var writer = new BinaryWriter(memory))
         {
@@ -86,9 +127,21 @@ public sealed class Layer : IDisposable
     /// <summary>Puts back a state <see cref="SaveState"/> returned (between steps: no step may be pending).</summary>
     public void LoadState(byte[] state)
     {
+        ApplyPendingUpdate();
         using var reader = new BinaryReader(new MemoryStream(state));
         Rule.Load(reader);
     }
 
-    public void Dispose() => Rule.Dispose();
+    /// <summary>Disposes the rule; a pending update is applied first, as it owns tensors of its step.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            ApplyPendingUpdate();
+        }
+        finally
+        {
+            Rule.Dispose();
+        }
+    }
 }

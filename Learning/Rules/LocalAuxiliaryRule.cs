@@ -55,10 +55,7 @@ public sealed class LocalAuxiliaryRule : ILearningRule
         var z = _block.forward(batch.Activation.detach());
         var logits = _head is null ? z : _head.forward(z);
         var loss = Classification.Loss(logits, batch.Labels!);
-        _optimizer.ZeroGrad();
-        loss.backward();
-        _optimizer.Step();
-        return new RuleOutput(Up: _context.IsTop ? null : batch with { Activation = z.detach() }, Loss: loss.item<float>());
+        return new RuleOutput(Up: _context.IsTop ? null : batch with { Activation = z.detach() }, Loss: loss.item<float>(), Update: _optimizer.UpdateFrom(loss));
     }
 
     public RuleOutput Feedback(FeedbackBatch feedback) =>

@@ -99,12 +99,12 @@ public sealed class NoPropRule : ILearningRule
         var prediction = Prediction(_denoiser!.forward(input, noised));
         using var weight = _schedule.LossWeight(_t, Eta).ToScalar();
         var loss = (prediction - target).Squared().sum(1).mean().mul(weight);
-        _optimizer.ZeroGrad();
-        loss.backward();
-        _optimizer.Step();
         // The block above ignores this in training (it draws its own z from the label); it is z_t as inference would make it
         // from this block's noised input.
-        return new RuleOutput(Up: batch with { Activation = _schedule.StepMean(_t, prediction.detach(), noised) }, Loss: loss.item<float>());
+        return new RuleOutput(
+            Up: batch with { Activation = _schedule.StepMean(_t, prediction.detach(), noised) },
+            Loss: loss.item<float>(),
+            Update: _optimizer.UpdateFrom(loss));
     }
 
     private RuleOutput Classify(ForwardBatch batch)

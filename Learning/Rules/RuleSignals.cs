@@ -11,15 +11,23 @@ public sealed record FeedbackBatch(long Step, FeedbackKind Kind, Tensor Signal, 
 
 /// <summary>
 /// What a rule produced from one signal: a forward signal for the layer above, a feedback signal for the layer below,
-/// one for every layer below (direct feedback alignment), its local loss, and, at the top in evaluation, the tally.
-/// Tensors belong to the caller's dispose scope.
+/// one for every layer below (direct feedback alignment), its local loss, at the top in evaluation the tally, and the
+/// weight update it left for after the signals have gone (<see cref="Update"/>). Tensors belong to the caller's
+/// dispose scope.
 /// </summary>
+/// <param name="Update">
+/// The rest of the step's work when none of the signals depends on it: the weight gradients and the optimizer step.
+/// The caller sends the signals first and runs it afterwards, before the layer's next call (<see cref="Layer"/> sees
+/// to that), so that other layers work on the signals meanwhile; the weights come out as if it had run first. It owns
+/// the tensors it needs (none from the caller's dispose scope, which may be gone by then) and disposes them.
+/// </param>
 public sealed record RuleOutput(
     ForwardBatch? Up = null,
     FeedbackBatch? Down = null,
     FeedbackBatch? Broadcast = null,
     float? Loss = null,
-    EvalTally? Eval = null)
+    EvalTally? Eval = null,
+    Action? Update = null)
 {
     public static readonly RuleOutput None = new();
 }

@@ -25,12 +25,27 @@ public sealed class LayerChain(IReadOnlyList<Layer> layers)
     public StepReport Run(ForwardBatch batch, FeedbackBatch? targets = null)
     {
         var report = StepReport.Empty(batch.Step);
-        report = Route(0, Layers[0].Forward(batch), report);
+        report = Route(0, Forward(0, batch), report);
         if (targets is not null)
         {
-            report = Route(Layers.Count - 1, Layers[^1].Feedback(targets), report);
+            report = Route(Layers.Count - 1, Feedback(Layers.Count - 1, targets), report);
         }
         return report;
+    }
+
+    /// <summary>A layer's forward call; the update it leaves pending is applied at once, as nothing runs beside it here.</summary>
+    private RuleOutput Forward(int layer, ForwardBatch batch)
+    {
+        var output = Layers[layer].Forward(batch);
+        Layers[layer].ApplyPendingUpdate();
+        return output;
+    }
+
+    private RuleOutput Feedback(int layer, FeedbackBatch feedback)
+    {
+        var output = Layers[layer].Feedback(feedback);
+        Layers[layer].ApplyPendingUpdate();
+        return output;
     }
 
     private StepReport Route(int from, RuleOutput output, StepReport report)
@@ -43,19 +58,19 @@ public sealed class LayerChain(IReadOnlyList<Layer> layers)
         if (output.Up is not null)
         {
             ForwardSignalsRouted++;
-            report = Route(from + 1, Layers[from + 1].Forward(output.Up), report);
+            report = Route(from + 1, Forward(from + 1, output.Up), report);
         }
         if (output.Down is not null)
         {
             FeedbackSignalsRouted++;
-            report = Route(from - 1, Layers[from - 1].Feedback(output.Down), report);
+            report = Route(from - 1, Feedback(from - 1, output.Down), report);
         }
         if (output.Broadcast is not null)
         {
             for (var below = from - 1; below >= 0; below--)
             {
                 FeedbackSignalsRouted++;
-                report = Route(below, Layers[below].Feedback(output.Broadcast), report);
+                report = Route(below, Feedback(below, output.Broadcast), report);
             }
         }
         return report;

@@ -43,11 +43,49 @@ public sealed class CoreBudgetTests
     }
 
     [Fact]
+    public async Task A_follow_up_takes_one_core_and_only_once_no_work_item_waits()
+    {
+        var budget = new CoreBudget(2);
+        var first = budget.Take();
+        var followUp = Task.Run(budget.TakeForFollowUp, TestContext.Current.CancellationToken);
+        var second = Task.Run(budget.Take, TestContext.Current.CancellationToken);
+        Assert.True(SpinWait.SpinUntil(() => budget.Waiting == 1, TimeSpan.FromSeconds(10)));
+
+        budget.Give(first);
+
+        Assert.Equal(2, await second.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.False(followUp.IsCompleted, "a follow-up took a core while a work item held every core");
+        budget.Give(2);
+        await followUp.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.Equal(1, budget.InUse);
+        budget.GiveFromFollowUp();
+        Assert.Equal(0, budget.InUse);
+    }
+
+    [Fact]
+    public async Task A_work_item_takes_the_cores_follow_ups_hold_and_the_next_waits_for_one_given_back()
+    {
+        var budget = new CoreBudget(2);
+        budget.TakeForFollowUp();
+
+        Assert.Equal(2, budget.Take());
+        Assert.Equal(3, budget.InUse);
+        var next = Task.Run(budget.Take, TestContext.Current.CancellationToken);
+        Assert.True(SpinWait.SpinUntil(() => budget.Waiting == 1, TimeSpan.FromSeconds(10)));
+        budget.GiveFromFollowUp();
+        Assert.False(next.IsCompleted, "took a core that the first work item had borrowed");
+        budget.Give(2);
+
+        Assert.Equal(2, await next.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public void Giving_back_a_core_twice_is_refused()
     {
         var budget = new CoreBudget(1);
         budget.Give(budget.Take());
 
         Assert.Throws<InvalidOperationException>(() => budget.Give(1));
+        Assert.Throws<InvalidOperationException>(budget.GiveFromFollowUp);
     }
 }

@@ -57,8 +57,10 @@ public sealed class CounterCurrentRuleTests
         Assert.Equal([3L, 3, 4, 4], up.Up!.Activation.shape);
         top.Forward(up.Up);
         var fromTop = top.Feedback(new FeedbackBatch(0, FeedbackKind.Targets, labels, 2));
+        fromTop.Update!();
         Assert.Equal([2L, 48], fromTop.Down!.Signal.shape);
         var atBottom = bottom.Feedback(fromTop.Down);
+        atBottom.Update!();
 
         Assert.Null(atBottom.Down);
         Assert.True(float.IsFinite(atBottom.Loss!.Value));
@@ -85,6 +87,10 @@ public sealed class CounterCurrentRuleTests
         var up = rule.Forward(Batch(0, h, labels));
         Assert.Null(up.Loss);
         var down = rule.Feedback(new FeedbackBatch(0, FeedbackKind.FeedbackActivation, c, 2));
+        // The signals went out before the update: the weights change only when it runs.
+        AssertClose(w, rule.ForwardParameters[0], 0, "forward weights before the update");
+        AssertClose(v, rule.FeedbackParameters[0], 0, "feedback weights before the update");
+        down.Update!();
 
         // By hand, with what crossed the boundary as constants.
         var wLeaf = Copy(w).requires_grad_();
@@ -126,6 +132,7 @@ public sealed class CounterCurrentRuleTests
         var up = rule.Forward(Batch(0, h, labels));
         Assert.Null(up.Up);
         var down = rule.Feedback(new FeedbackBatch(0, FeedbackKind.Targets, labels, 3));
+        down.Update!();
 
         // The C x C identity through V (5 <- 2): the class vectors are elu of V's columns.
         var classVectors = nn.functional.elu(v.t(), 1.0);
@@ -152,6 +159,7 @@ public sealed class CounterCurrentRuleTests
         Assert.Null(first.Down);
         Assert.Null(first.Loss);
         var second = rule.Forward(Batch(0, x, labels));
+        second.Update!();
 
         var a = nn.functional.elu(x.matmul(w.t()), 1.0);
         var expected = ScaledSquaredError(a, c, labels) + ScaledSquaredError(x, c.matmul(v.t()), labels);
@@ -175,6 +183,10 @@ public sealed class CounterCurrentRuleTests
         var down1 = forwardFirst.Feedback(feedback);
         var down2 = feedbackFirst.Feedback(feedback);
         var up2 = feedbackFirst.Forward(Batch(5, h, labels));
+        Assert.Null(up1.Update);
+        Assert.Null(down2.Update);
+        down1.Update!();
+        up2.Update!();
 
         AssertClose(up1.Up!.Activation, up2.Up!.Activation, 0, "a_i sent up");
         AssertClose(down1.Down!.Signal, down2.Down!.Signal, 0, "c_(i-1) sent down");
@@ -200,6 +212,7 @@ public sealed class CounterCurrentRuleTests
         {
             var output = rule.Feedback(new FeedbackBatch(step, FeedbackKind.FeedbackActivation, Normal((ulong)(40 + step), 2, 5), 2));
             Assert.True(float.IsFinite(output.Loss!.Value));
+            output.Update!();
         }
         Assert.Equal(0, rule.PendingSteps);
     }

@@ -27,6 +27,7 @@ public sealed class DirectFeedbackAlignmentRuleTests
         Assert.Null(up.Down);
         var e = Normal(12, 4, 3);
         var after = rule.Feedback(new FeedbackBatch(0, FeedbackKind.OutputError, e, 2));
+        after.Update!();
 
         // By hand: z = h W^T + b, delta = (e B^T) * f'(z), W -= lr delta^T h, b -= lr sum(delta).
         var z = h.matmul(weight.t()) + bias;
@@ -53,6 +54,7 @@ public sealed class DirectFeedbackAlignmentRuleTests
         var labels = Labels(2, 0, 1, 1);
 
         var output = rule.Forward(Batch(0, h, labels));
+        output.Update!();
 
         var logits = h.matmul(weight.t()) + bias;
         var e = (nn.functional.softmax(logits, 1) - nn.functional.one_hot(labels, 3).to_type(ScalarType.Float32)) / 4;
@@ -78,6 +80,8 @@ public sealed class DirectFeedbackAlignmentRuleTests
 
         var fromDfa = dfaTop.Forward(Batch(0, h, labels));
         var fromBackprop = backpropTop.Forward(Batch(0, h, labels));
+        fromDfa.Update!();
+        fromBackprop.Update!();
 
         Assert.Null(fromBackprop.Down);
         Assert.Equal(FeedbackKind.OutputError, fromBackprop.Broadcast!.Kind);
@@ -98,8 +102,8 @@ public sealed class DirectFeedbackAlignmentRuleTests
         var errors = new[] { Normal(17, 2, 3), Normal(18, 2, 3) };
         rule.Forward(Batch(0, inputs[0], Labels(0, 1)));
         rule.Forward(Batch(1, inputs[1], Labels(1, 2)));
-        rule.Feedback(new FeedbackBatch(1, FeedbackKind.OutputError, errors[1], 1));
-        rule.Feedback(new FeedbackBatch(0, FeedbackKind.OutputError, errors[0], 1));
+        rule.Feedback(new FeedbackBatch(1, FeedbackKind.OutputError, errors[1], 1)).Update!();
+        rule.Feedback(new FeedbackBatch(0, FeedbackKind.OutputError, errors[0], 1)).Update!();
 
         // Both deltas come from the weights each step's forward pass used (the initial ones); the updates add up.
         var expectedWeight = weight;

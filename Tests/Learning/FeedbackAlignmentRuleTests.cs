@@ -23,6 +23,8 @@ public sealed class FeedbackAlignmentRuleTests
 
             var faOut = fa.Forward(Batch(0, input, labels));
             var bpOut = backprop.Forward(Batch(0, input, labels));
+            faOut.Update!();
+            bpOut.Update!();
 
             Assert.Equal(FeedbackKind.ProjectedError, faOut.Down!.Kind);
             Assert.Equal(bpOut.Loss!.Value, faOut.Loss!.Value, 6);
@@ -49,6 +51,8 @@ public sealed class FeedbackAlignmentRuleTests
             var error = Normal(3, 4, 4);
             var faDown = fa.Feedback(new FeedbackBatch(3, FeedbackKind.ProjectedError, error, 2));
             var bpDown = backprop.Feedback(new FeedbackBatch(3, FeedbackKind.Gradient, error, 2));
+            faDown.Update!();
+            bpDown.Update!();
 
             AssertClose(bpDown.Down!.Signal, faDown.Down!.Signal, 1e-6, "signal down");
             AssertSameParameters(backprop, fa);
@@ -78,6 +82,8 @@ public sealed class FeedbackAlignmentRuleTests
             {
                 var faDown = fa.Feedback(new FeedbackBatch(step, FeedbackKind.ProjectedError, errors[step], 2));
                 var bpDown = backprop.Feedback(new FeedbackBatch(step, FeedbackKind.Gradient, errors[step], 2));
+                faDown.Update!();
+                bpDown.Update!();
                 AssertClose(bpDown.Down!.Signal, faDown.Down!.Signal, 1e-6, $"signal down of step {step}");
                 AssertSameParameters(backprop, fa);
             }

@@ -102,6 +102,7 @@ public sealed class ForwardForwardRuleTests
                 SetWeights(layer, copy, zeros(10));
 
                 var rows = layer.Forward(new ForwardBatch(step, Phase.Train, randn(60, 1, 28, 28), labels)).Up!.Activation;
+                layer.ApplyPendingUpdate();
 
                 var shown = rows.argmax(1);
                 Assert.True(shown.narrow(0, 0, 60).eq(labels).all().item<bool>(), "positive rows show the true label");

@@ -24,6 +24,8 @@ public sealed class LocalAuxiliaryRuleTests
         var before = layer.Rule.ForwardParameters.Select(p => p.detach().clone()).ToList();
 
         var output = layer.Forward(new ForwardBatch(0, Phase.Train, input, labels));
+        Assert.True(layer.HasPendingUpdate);
+        layer.ApplyPendingUpdate();
 
         Assert.Null(output.Down);
         Assert.Null(output.Broadcast);

@@ -1,0 +1,56 @@
+using Countercurrent.Grains.Layers;
+
+namespace Countercurrent.Tests.Cluster;
+
+/// <summary>A work item's result is handed over before its follow-up runs, and the next item waits for that follow-up.</summary>
+public sealed class TensorThreadTests
+{
+    [Fact]
+    public async Task Result_comes_before_the_follow_up_and_the_next_item_runs_after_it()
+    {
+        var budget = new CoreBudget(1);
+        using var thread = new TensorThread("tensor thread test", budget);
+        using var release = new ManualResetEventSlim();
+        var order = new List<string>();
+
+        var first = thread.Run(() => new HandOver<int>(1, () =>
+        {
+            release.Wait(TimeSpan.FromSeconds(10));
+            lock (order)
+            {
+                order.Add("follow-up");
+            }
+        }));
+        Assert.Equal(1, await first.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        var second = thread.Run(() =>
+        {
+            lock (order)
+            {
+                order.Add("next item");
+            }
+            return 2;
+        });
+        Assert.True(SpinWait.SpinUntil(() => budget.InUse == 1, TimeSpan.FromSeconds(10)), "the follow-up holds the core");
+        Assert.False(second.IsCompleted, "the next item ran before the follow-up ended");
+
+        release.Set();
+
+        Assert.Equal(2, await second.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.Equal(["follow-up", "next item"], order);
+        Assert.Equal(0, budget.InUse);
+    }
+
+    [Fact]
+    public async Task A_failing_item_fails_its_task_and_leaves_no_follow_up()
+    {
+        var budget = new CoreBudget(1);
+        using var thread = new TensorThread("tensor thread test", budget);
+
+        Func<int> broken = () => throw new InvalidOperationException("broken");
+        var failing = thread.Run(broken);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.Equal(3, await thread.Run(() => 3).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.Equal(0, budget.InUse);
+    }
+}
