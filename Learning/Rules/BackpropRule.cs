@@ -94,6 +94,7 @@ public sealed class BackpropRule : ILearningRule
             throw new InvalidOperationException($"gradient for step {feedback.Step} arrived but no forward pass of that step is stashed");
         }
         Tensor? recomputed = null;
+        Tensor? gradient = null;
         try
         {
             Tensor input;
@@ -113,7 +114,7 @@ public sealed class BackpropRule : ILearningRule
                 output = recomputed;
                 weights = [.. shadow.parameters()];
             }
-            var gradient = feedback.Signal.detach().DetachFromDisposeScope();
+            gradient = feedback.Signal.detach().DetachFromDisposeScope();
             FeedbackBatch? down = null;
             if (_sendsDown)
             {
@@ -128,7 +129,7 @@ public sealed class BackpropRule : ILearningRule
                 using (gradient)
                 {
                     _optimizer.ZeroGrad();
-                    output.backward([gradient], inputs: weights);
+                    output.backward([gradient!], inputs: weights);
                     if (stash.Weights is not null)
                     {
                         foreach (var (real, copy) in _optimizer.Parameters.Zip(weights))
@@ -144,6 +145,7 @@ public sealed class BackpropRule : ILearningRule
         {
             stash.Dispose();
             recomputed?.Dispose();
+            gradient?.Dispose();
             throw;
         }
     }
@@ -158,10 +160,18 @@ public sealed class BackpropRule : ILearningRule
         var logits = _block.forward(input);
         var loss = Classification.Loss(logits, batch.Labels!).DetachFromDisposeScope();
         FeedbackBatch? down = null;
-        if (_sendsDown)
+        try
         {
-            loss.backward(retain_graph: true, inputs: [input]);
-            down = GradientDown(batch.Step, input.grad!);
+            if (_sendsDown)
+            {
+                loss.backward(retain_graph: true, inputs: [input]);
+                down = GradientDown(batch.Step, input.grad!);
+            }
+        }
+        catch
+        {
+            loss.Dispose();
+            throw;
         }
         IList<Tensor> weights = [.. _optimizer.Parameters];
         return new RuleOutput(
