@@ -52,7 +52,8 @@ public sealed class TensorThread : IDisposable
             {
                 var handOver = context is null ? work() : RunIn(context, work);
                 done.SetResult(handOver.Result);
-                return handOver.FollowUp is not { } followUp || context is null ? handOver.FollowUp : () => RunIn(context, followUp);
+                var followUp = handOver.FollowUp;
+                return followUp is null || context is null ? followUp : () => RunIn(context, followUp);
             }
             catch (Exception e)
             {

@@ -29,9 +29,10 @@ public sealed class LayerOptimizer : IDisposable
 
     /// <summary>
     /// The update as a rule's <see cref="Rules.RuleOutput.Update"/>: gradients from <paramref name="output"/>'s graph
-    /// (a scalar loss, or an output with its <paramref name="gradient"/>), then <see cref="Step"/>. It takes
-    /// <paramref name="output"/> and <paramref name="gradient"/> out of the caller's dispose scope and disposes them
-    /// when it has run, and <paramref name="owned"/> (a stash holding them) too.
+    /// (a scalar loss, or an output with its <paramref name="gradient"/>) into this optimizer's parameters only, then
+    /// <see cref="Step"/>. Other leaves of the graph are left alone, so an input whose gradient was sent on keeps it.
+    /// It takes <paramref name="output"/> and <paramref name="gradient"/> out of the caller's dispose scope and disposes
+    /// them when it has run, and <paramref name="owned"/> (a stash holding them) too.
     /// </summary>
     public Action UpdateFrom(Tensor output, Tensor? gradient = null, IDisposable? owned = null)
     {
@@ -44,14 +45,7 @@ public sealed class LayerOptimizer : IDisposable
             using (gradient)
             {
                 ZeroGrad();
-                if (gradient is null)
-                {
-                    output.backward();
-                }
-                else
-                {
-                    output.backward([gradient]);
-                }
+                output.backward(gradient is null ? null : [gradient], inputs: _parameters);
                 Step();
             }
         };

@@ -93,61 +93,56 @@ public sealed class BackpropRule : ILearningRule
         {
             throw new InvalidOperationException($"gradient for step {feedback.Step} arrived but no forward pass of that step is stashed");
         }
-        Tensor? recomputed = null;
-        Tensor? gradient = null;
         try
         {
             Tensor input;
-            Tensor output;
-            IList<Tensor> weights;
             if (stash.Weights is null)
             {
                 input = stash.Input;
-                output = stash.Output!;
-                weights = [.. _optimizer.Parameters];
             }
             else
             {
                 input = InputForGradient(stash.Input);
-                var shadow = Shadow(stash.Weights);
-                recomputed = shadow.forward(input).DetachFromDisposeScope();
-                output = recomputed;
-                weights = [.. shadow.parameters()];
+                stash = stash with { Output = Shadow(stash.Weights).forward(input).DetachFromDisposeScope() };
             }
-            gradient = feedback.Signal.detach().DetachFromDisposeScope();
+            var gradient = feedback.Signal.detach();
             FeedbackBatch? down = null;
             if (_sendsDown)
             {
                 // The input's gradient alone (libtorch skips the weights' products), keeping the graph for the update.
-                output.backward([gradient], retain_graph: true, inputs: [input]);
+                stash.Output!.backward([gradient], retain_graph: true, inputs: [input]);
                 down = GradientDown(feedback.Step, input.grad!);
             }
-            return new RuleOutput(Down: down, Update: () =>
-            {
-                using (stash)
-                using (recomputed)
-                using (gradient)
-                {
-                    _optimizer.ZeroGrad();
-                    output.backward([gradient!], inputs: weights);
-                    if (stash.Weights is not null)
-                    {
-                        foreach (var (real, copy) in _optimizer.Parameters.Zip(weights))
-                        {
-                            real.grad = copy.grad;
-                        }
-                    }
-                    _optimizer.Step();
-                }
-            });
+            return new RuleOutput(Down: down, Update: stash.Weights is null
+                ? _optimizer.UpdateFrom(stash.Output!, gradient, stash)
+                : UpdateFromStashedWeights(stash, gradient));
         }
         catch
         {
             stash.Dispose();
-            recomputed?.Dispose();
-            gradient?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The update of a step computed with stashed weights: their gradients, applied to the current weights.</summary>
+    private Action UpdateFromStashedWeights(Stash stash, Tensor gradient)
+    {
+        gradient.DetachFromDisposeScope();
+        return () =>
+        {
+            using (stash)
+            using (gradient)
+            {
+                _optimizer.ZeroGrad();
+                var copies = _shadow!.parameters().ToArray();
+                stash.Output!.backward([gradient], inputs: copies);
+                foreach (var (real, copy) in _optimizer.Parameters.Zip(copies))
+                {
+                    real.grad = copy.grad;
+                }
+                _optimizer.Step();
+            }
+        };
     }
 
     private RuleOutput TrainTop(ForwardBatch batch)
@@ -158,34 +153,15 @@ public sealed class BackpropRule : ILearningRule
         }
         var input = InputForGradient(batch.Activation);
         var logits = _block.forward(input);
-        var loss = Classification.Loss(logits, batch.Labels!).DetachFromDisposeScope();
-        FeedbackBatch? down = null;
-        try
+        var loss = Classification.Loss(logits, batch.Labels!);
+        if (_sendsDown)
         {
-            if (_sendsDown)
-            {
-                loss.backward(retain_graph: true, inputs: [input]);
-                down = GradientDown(batch.Step, input.grad!);
-            }
+            loss.backward(retain_graph: true, inputs: [input]);
         }
-        catch
-        {
-            loss.Dispose();
-            throw;
-        }
-        IList<Tensor> weights = [.. _optimizer.Parameters];
         return new RuleOutput(
-            Down: down,
+            Down: _sendsDown ? GradientDown(batch.Step, input.grad!) : null,
             Loss: loss.item<float>(),
-            Update: () =>
-            {
-                using (loss)
-                {
-                    _optimizer.ZeroGrad();
-                    loss.backward(inputs: weights);
-                    _optimizer.Step();
-                }
-            });
+            Update: _optimizer.UpdateFrom(loss));
     }
 
     private Tensor InputForGradient(Tensor activation) =>

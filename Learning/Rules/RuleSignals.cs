@@ -27,7 +27,4 @@ public sealed record RuleOutput(
     FeedbackBatch? Broadcast = null,
     float? Loss = null,
     EvalTally? Eval = null,
-    Action? Update = null)
-{
-    public static readonly RuleOutput None = new();
-}
+    Action? Update = null);
