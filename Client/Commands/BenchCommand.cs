@@ -26,6 +26,7 @@ public static class BenchCommand
         var epochs = args.Int("epochs") ?? 1;
         var warmup = args.Int("warmup") ?? 50;
         var threads = args.Int("threads") ?? 0;
+        var rounds = args.Int("rounds") ?? 1;
         var json = args.Flag("json");
         var processes = args.String("processes") is { } counts
             ? counts.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => int.TryParse(c, out var n) && n > 0 ? n : throw new UsageException($"--processes: '{c}' is not a positive count")).ToArray()
@@ -41,6 +42,10 @@ public static class BenchCommand
         {
             throw new UsageException($"--steps ({steps}) must be larger than --warmup ({warmup})");
         }
+        if (rounds < 1)
+        {
+            throw new UsageException($"--rounds ({rounds}) must be at least 1");
+        }
         if (epochs < 1)
         {
             throw new UsageException($"--epochs ({epochs}) must be at least 1");
@@ -49,36 +54,43 @@ public static class BenchCommand
         JobSpecValidator.Validate(baseSpec with { JobId = "bench" });
         TorchRuntime.SetThreads(threads);
         var data = DatasetCatalog.Load(baseSpec);
+        // Every host starts once and serves every rule and round, so that rounds are cheap and alike.
+        await using var hosts = new BenchHosts(threads, pin, cancel);
         var rows = new List<BenchRow>();
         foreach (var rules in compared)
         {
             var spec = baseSpec with { Rules = rules };
-            var rule = string.Join(",", rules);
-            var inProcess = InProcess(spec, data, warmup, cancel);
-            rows.Add(inProcess);
-            Console.Error.WriteLine(inProcess.Line(inProcess.SamplesPerSecond));
+            var modes = new List<(string Mode, Func<Task<BenchRun>> Run)> { ("in-process", () => Task.FromResult(InProcess(spec, data, warmup, cancel))) };
             if (embeddedToo)
             {
-                await using var embedded = await ClusterConnection.Embedded(threads, cancel);
-                var row = await OnSilo("embedded", embedded, spec with { JobId = $"bench-{Environment.ProcessId}-{rows.Count}" }, warmup, cancel);
-                rows.Add(row);
-                Console.Error.WriteLine(row.Line(inProcess.SamplesPerSecond));
+                modes.Add(("embedded", async () => await OnSilo(await hosts.Embedded(), spec with { JobId = hosts.NextJobId() }, warmup, cancel)));
             }
             if (processes.Length > 0 && processes.Max() > 1)
             {
-                var ceiling = ParallelCeiling(spec, data, processes.Max(), threads, warmup, cancel);
-                rows.Add(ceiling);
-                Console.Error.WriteLine(ceiling.Line(inProcess.SamplesPerSecond));
+                var widest = processes.Max();
+                modes.Add(($"{widest} x in-proc {ThreadsEach(threads, widest)}t", () => Task.FromResult(ParallelCeiling(spec, data, widest, threads, warmup, cancel))));
             }
             foreach (var count in processes)
             {
                 // Split the cores so that the silos together use as many torch threads as the in-process run.
-                var each = Math.Max(1, (threads > 0 ? threads : Environment.ProcessorCount) / count);
-                await using var cluster = await LocalSiloCluster.Start(count, each, cancel, pin);
-                var row = await OnSilo($"{count} proc x{each}t", cluster.Connection, spec with { JobId = $"bench-{Environment.ProcessId}-{rows.Count}" }, warmup, cancel);
-                rows.Add(row);
-                Console.Error.WriteLine(row.Line(inProcess.SamplesPerSecond));
+                var each = ThreadsEach(threads, count);
+                modes.Add(($"{count} proc x{each}t", async () => await OnSilo(await hosts.Processes(count, each), spec with { JobId = hosts.NextJobId() }, warmup, cancel)));
             }
+            var runs = modes.ToDictionary(m => m.Mode, _ => new List<BenchRun>());
+            for (var round = 0; round < rounds; round++)
+            {
+                // Every other round in reverse order, so that a drift of the machine's speed over the rounds does not
+                // favour the modes that come first.
+                foreach (var (mode, run) in round % 2 == 0 ? modes : Enumerable.Reverse(modes))
+                {
+                    var result = await run();
+                    runs[mode].Add(result);
+                    var line = rounds > 1 ? $"round {round + 1}/{rounds}: " : "";
+                    Console.Error.WriteLine(line + result.Line(mode, string.Join(",", rules)));
+                }
+            }
+            var baseline = runs["in-process"];
+            rows.AddRange(modes.Select(m => new BenchRow(m.Mode, string.Join(",", rules), runs[m.Mode], baseline)));
         }
         if (json)
         {
@@ -87,33 +99,41 @@ public static class BenchCommand
                 r.Mode,
                 r.Rule,
                 SamplesPerSecond = NullIfNaN(r.SamplesPerSecond),
-                ratioToInProcess = NullIfNaN(r.SamplesPerSecond / rows.First(x => x.Rule == r.Rule && x.Mode == "in-process").SamplesPerSecond),
+                ratioToInProcess = NullIfNaN(r.Ratio),
+                roundSamplesPerSecond = r.Runs.Select(x => NullIfNaN(x.SamplesPerSecond)),
+                roundRatios = r.RoundRatios.Select(NullIfNaN),
                 r.Intervals,
-                rssMiBPerEpoch = r.RssMiB,
-                rssMiBPerEpochByProcess = r.RssByProcess,
-                liveTensorsPerEpoch = r.LiveTensors,
-                rssGrowthPercent = NullIfNaN(r.RssGrowthPercent),
-                r.BytesPerStep,
+                rssMiBPerEpoch = r.Last.RssMiB,
+                rssMiBPerEpochByProcess = r.Last.RssByProcess,
+                liveTensorsPerEpoch = r.Last.LiveTensors,
+                rssGrowthPercent = NullIfNaN(r.Last.RssGrowthPercent),
+                r.Last.BytesPerStep,
             }), new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
         }
         else
         {
+            if (rounds > 1)
+            {
+                Console.Out.WriteLine($"{rounds} rounds: samples/s is the median of the rounds' figures, ratio the median of the rounds' ratios; memory from the last round");
+            }
             Console.Out.WriteLine($"{"mode",-14} {"rule",-10} {"samples/s",10} {"ratio",7} {"intervals",9} {"RSS MiB (last)",15} {"RSS growth",10} {"tensors",12} {"KiB/step",9}");
             foreach (var r in rows)
             {
-                var baseline = rows.First(x => x.Rule == r.Rule && x.Mode == "in-process").SamplesPerSecond;
-                var tensors = r.LiveTensors.Length > 0 ? $"{r.LiveTensors[0]}->{r.LiveTensors[^1]}" : "-";
+                var last = r.Last;
+                var tensors = last.LiveTensors.Length > 0 ? $"{last.LiveTensors[0]}->{last.LiveTensors[^1]}" : "-";
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Mode,-14} {r.Rule,-10} {r.SamplesPerSecond,10:N0} {r.SamplesPerSecond / baseline,7:0.00} {r.Intervals,9} {(r.RssMiB.Length > 0 ? r.RssMiB[^1].ToString("N0", CultureInfo.InvariantCulture) : "-"),15} {(double.IsNaN(r.RssGrowthPercent) ? "-" : r.RssGrowthPercent.ToString("0.0", CultureInfo.InvariantCulture) + "%"),10} {tensors,12} {r.BytesPerStep / 1024,9:N0}"));
+                    $"{r.Mode,-14} {r.Rule,-10} {r.SamplesPerSecond,10:N0} {r.Ratio,7:0.00} {r.Intervals,9} {(last.RssMiB.Length > 0 ? last.RssMiB[^1].ToString("N0", CultureInfo.InvariantCulture) : "-"),15} {(double.IsNaN(last.RssGrowthPercent) ? "-" : last.RssGrowthPercent.ToString("0.0", CultureInfo.InvariantCulture) + "%"),10} {tensors,12} {last.BytesPerStep / 1024,9:N0}"));
             }
         }
         return ExitCodes.Success;
     }
 
+    private static int ThreadsEach(int threads, int processes) => Math.Max(1, (threads > 0 ? threads : Environment.ProcessorCount) / processes);
+
     /// <summary>A figure that could not be measured (too few intervals, no memory readings) is null in the JSON.</summary>
     private static double? NullIfNaN(double value) => double.IsNaN(value) ? null : value;
 
-    private static BenchRow InProcess(JobSpec spec, DatasetPair data, int warmup, CancellationToken cancel)
+    private static BenchRun InProcess(JobSpec spec, DatasetPair data, int warmup, CancellationToken cancel)
     {
         using var trainer = new InProcessTrainer(spec with { JobId = "bench" }, data);
         var sampler = new ThroughputSampler(spec.BatchSize, warmup);
@@ -136,7 +156,7 @@ public static class BenchCommand
             }
             memory.Add([ProcessMemory.Snapshot("in-process")]);
         }
-        return new BenchRow("in-process", string.Join(",", spec.Rules), sampler.MedianSamplesPerSecond(), sampler.Intervals, memory, 0);
+        return new BenchRun(sampler.MedianSamplesPerSecond(), sampler.Intervals, memory, 0);
     }
 
     /// <summary>
@@ -144,9 +164,9 @@ public static class BenchCommand
     /// on its own thread with its share of the torch threads, summed. N silo processes splitting one job's layers cannot
     /// beat it; the ratio of the two is the cost of splitting (communication, waiting on each other, imbalance).
     /// </summary>
-    private static BenchRow ParallelCeiling(JobSpec spec, DatasetPair data, int count, int threads, int warmup, CancellationToken cancel)
+    private static BenchRun ParallelCeiling(JobSpec spec, DatasetPair data, int count, int threads, int warmup, CancellationToken cancel)
     {
-        var each = Math.Max(1, (threads > 0 ? threads : Environment.ProcessorCount) / count);
+        var each = ThreadsEach(threads, count);
         var rates = new double[count];
         var intervals = new int[count];
         var failures = new Exception?[count];
@@ -172,10 +192,10 @@ public static class BenchCommand
             throw new InvalidOperationException($"a trainer of the parallel ceiling failed: {failure.Message}", failure);
         }
         // No memory figures: each trainer's snapshots would count the other's tensors mid-step.
-        return new BenchRow($"{count} x in-proc {each}t", string.Join(",", spec.Rules), rates.Sum(), intervals.Min(), [], 0);
+        return new BenchRun(rates.Sum(), intervals.Min(), [], 0);
     }
 
-    private static async Task<BenchRow> OnSilo(string mode, ClusterConnection connection, JobSpec spec, int warmup, CancellationToken cancel)
+    private static async Task<BenchRun> OnSilo(ClusterConnection connection, JobSpec spec, int warmup, CancellationToken cancel)
     {
         var job = connection.Client.GetGrain<IJobGrain>(spec.JobId);
         var sampler = new ThroughputSampler(spec.BatchSize, warmup);
@@ -197,44 +217,23 @@ public static class BenchCommand
         }
         var memory = status.History.Select(h => h.Resources ?? []).ToList();
         var steps = status.StepsDone;
-        return new BenchRow(mode, string.Join(",", spec.Rules), sampler.MedianSamplesPerSecond(), sampler.Intervals, memory,
+        return new BenchRun(sampler.MedianSamplesPerSecond(), sampler.Intervals, memory,
             steps > 0 ? status.History.Sum(h => h.BytesSent) / (double)steps : 0);
     }
 
-    /// <summary>One mode's figures; memory holds, per epoch, every process that hosts layers.</summary>
-    private sealed record BenchRow(string Mode, string Rule, double SamplesPerSecond, int Intervals, List<ProcessResources[]> Memory, double BytesPerStep)
+    /// <summary>One mode's figures over the rounds, against the in-process runs of the same rounds.</summary>
+    private sealed record BenchRow(string Mode, string Rule, List<BenchRun> Runs, List<BenchRun> Baseline)
     {
-        /// <summary>Total RSS of the processes hosting layers, per epoch.</summary>
-        public double[] RssMiB => Memory.Select(e => e.Sum(p => p.RssMiB)).ToArray();
+        public double SamplesPerSecond => Median.Of(Runs.Select(r => r.SamplesPerSecond));
 
-        public long[] LiveTensors => Memory.Select(e => e.Sum(p => p.LiveTensors)).ToArray();
+        /// <summary>Each round's samples/s over that round's in-process figure.</summary>
+        public double[] RoundRatios => Runs.Zip(Baseline, (r, b) => r.SamplesPerSecond / b.SamplesPerSecond).ToArray();
 
-        /// <summary>Each process's RSS per epoch (null for an epoch it did not report), by process name.</summary>
-        public Dictionary<string, double?[]> RssByProcess => Memory.SelectMany(e => e.Select(p => p.Process)).Distinct().Order(StringComparer.Ordinal)
-            .ToDictionary(name => name, name => Memory.Select(e => e.FirstOrDefault(p => p.Process == name)?.RssMiB).ToArray());
+        /// <summary>The median of the rounds' ratios: a drift of the machine's speed from round to round cancels out of each round's ratio.</summary>
+        public double Ratio => Median.Of(RoundRatios);
 
-        /// <summary>RSS growth from the end of epoch 2 (or 1) to the last epoch, in percent.</summary>
-        public double RssGrowthPercent
-        {
-            get
-            {
-                var rss = RssMiB;
-                var from = rss.Length > 2 ? rss[1] : rss.Length > 0 ? rss[0] : double.NaN;
-                return rss.Length > 0 ? (rss[^1] - from) / from * 100 : double.NaN;
-            }
-        }
+        public int Intervals => Runs.Sum(r => r.Intervals);
 
-        public string Line(double baseline) => string.Create(CultureInfo.InvariantCulture,
-            $"{Mode} {Rule}: {SamplesPerSecond:N0} samples/s ({SamplesPerSecond / baseline:0.00}x in-process) over {Intervals} intervals; " +
-            $"RSS per epoch [{Join(RssMiB.Select(r => (double?)r))}] MiB{EachProcess()}; " +
-            $"live tensors [{string.Join(" ", LiveTensors)}]; {BytesPerStep / 1024:N0} KiB sent per step");
-
-        /// <summary>" (silo-1 [..], silo-2 [..])" when several processes host layers, otherwise nothing.</summary>
-        private string EachProcess() => RssByProcess is { Count: > 1 } each
-            ? $" ({string.Join(", ", each.Select(p => $"{p.Key} [{Join(p.Value)}]"))})"
-            : "";
-
-        private static string Join(IEnumerable<double?> mebibytes) =>
-            string.Join(" ", mebibytes.Select(r => r?.ToString("N0", CultureInfo.InvariantCulture) ?? "-"));
+        public BenchRun Last => Runs[^1];
     }
 }

@@ -24,9 +24,7 @@ public sealed class ThroughputSampler(int batchSize, long warmupSteps)
     /// <summary>Median samples/s over the observed intervals (NaN when there were fewer than two observations).</summary>
     public double MedianSamplesPerSecond()
     {
-        var rates = _points.Zip(_points.Skip(1), (a, b) => (b.Steps - a.Steps) * batchSize / (b.Seconds - a.Seconds)).Order().ToList();
-        return rates.Count == 0 ? double.NaN
-            : rates.Count % 2 == 1 ? rates[rates.Count / 2]
-            : (rates[rates.Count / 2 - 1] + rates[rates.Count / 2]) / 2;
+        var rates = _points.Zip(_points.Skip(1), (a, b) => (b.Steps - a.Steps) * batchSize / (b.Seconds - a.Seconds));
+        return Median.Of(rates);
     }
 }

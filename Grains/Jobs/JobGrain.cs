@@ -194,10 +194,6 @@ public sealed class JobGrain(
                 try
                 {
                     await RunEpochs(spec, chain, data, layers);
-                    if (!_cancelRequested)
-                    {
-                        await RestoreBest(layers);
-                    }
                     break;
                 }
                 catch (Exception e) when (IsRecoverable(e) && !_cancelRequested && ++recoveries <= MaxRecoveries)
@@ -206,13 +202,13 @@ public sealed class JobGrain(
                     await Recover(spec, chain, e.Message);
                 }
             }
-            await Finish(_cancelRequested ? JobState.Cancelled : JobState.Completed, null, layers, release: _cancelRequested);
+            await Finish(_cancelRequested ? JobState.Cancelled : JobState.Completed, null, layers);
         }
         catch (Exception e)
         {
             var failure = e is LayerFailedException f ? new JobFailure(f.Reason, f.Layer, f.Step) : new JobFailure(e.Message);
             logger.LogWarning("job {Job} failed: {Failure}", JobId, failure);
-            await Finish(JobState.Failed, failure, layers, release: true);
+            await Finish(JobState.Failed, failure, layers);
         }
     }
 
@@ -332,16 +328,6 @@ public sealed class JobGrain(
     /// best epoch's checkpoint, so the job ends with that model (as Keras' restore_best_weights does). The status keeps
     /// resuming from the latest checkpoint; a restart before the job is marked completed runs this again.
     /// </summary>
-    private async Task RestoreBest(ILayerGrain[] layers)
-    {
-        if (Status.Best is not { } best || best.Id == Status.Checkpoint?.Id)
-        {
-            return;
-        }
-        await Task.WhenAll(layers.Select(l => l.RestoreCheckpoint(best.Id)));
-        logger.LogInformation("job {Job}: layers restored to epoch {Epoch}, the one with the lowest validation loss (checkpoint {Checkpoint})", JobId, best.Epoch, best.Id);
-    }
-
     /// <summary>
     /// Places the layers again over the silos that are alive, restores all of them from the committed checkpoint and
     /// rewinds the job to it. Retries while the cluster settles (a dead silo is declared dead only after missed probes).
@@ -406,23 +392,25 @@ public sealed class JobGrain(
         _ => false,
     };
 
-    private async Task Finish(JobState final, JobFailure? failure, ILayerGrain[] layers, bool release)
+    /// <summary>
+    /// Frees every layer (weights, optimizer state, its thread), then records the end. The model stays in the checkpoint
+    /// store, where `export` reads it (a completed job's best or last checkpoint), so a silo holds nothing of a job that
+    /// ended; the layers go first, so that a job seen as ended holds no memory.
+    /// </summary>
+    private async Task Finish(JobState final, JobFailure? failure, ILayerGrain[] layers)
     {
+        await Task.WhenAll(layers.Select(async l =>
+        {
+            try
+            {
+                await l.Release();
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "releasing a layer of job {Job} failed", JobId);
+            }
+        }));
         Status = Status with { State = final, Failure = failure, FinishedAt = DateTimeOffset.UtcNow, StepsInFlight = 0 };
         await state.WriteStateAsync();
-        if (release)
-        {
-            await Task.WhenAll(layers.Select(async l =>
-            {
-                try
-                {
-                    await l.Release();
-                }
-                catch (Exception e)
-                {
-                    logger.LogWarning(e, "releasing a layer of job {Job} failed", JobId);
-                }
-            }));
-        }
     }
 }

@@ -62,7 +62,7 @@ public sealed class FeedbackFreeRulesOnGrainsTests(ClusterFixture fixture)
         var chain = JobSpecValidator.Validate(spec);
         for (var i = 0; i < chain.Length; i++)
         {
-            var state = await fixture.Client.GetGrain<ILayerGrain>(LayerKey.For(spec.JobId, i)).SaveState();
+            var state = await fixture.Client.GetGrain<IJobGrain>(spec.JobId).ExportLayer(i);
             using var fromGrain = new Layer(new LayerContext(spec, chain, i, CPU));
             fromGrain.LoadState(state);
             using var scope = NewDisposeScope();
