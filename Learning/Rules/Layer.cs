@@ -1,4 +1,5 @@
 using Countercurrent.Contracts.Signals;
+using Countercurrent.Learning.Tensors;
 using static TorchSharp.torch;
 
 namespace Countercurrent.Learning.Rules;
@@ -105,8 +106,7 @@ public sealed class Layer : IDisposable
         {
             return;
         }
-        using var finite = isfinite(tensor).all();
-        if (!finite.item<bool>())
+        if (!FiniteCheck.AllFinite(tensor))
         {
             throw new LayerStepException(Index, step, $"its {what} holds NaN or infinity: training diverged (try a smaller learning rate)");
         }

@@ -2,6 +2,7 @@ using Countercurrent.Contracts.Grains;
 using Countercurrent.Contracts.Jobs;
 using Countercurrent.Contracts.Signals;
 using Countercurrent.Grains.Layers;
+using Countercurrent.Learning.Models;
 
 namespace Countercurrent.Tests.Cluster;
 
@@ -90,13 +91,16 @@ public sealed class BadInputTests(ClusterFixture fixture) : IDisposable
     [Fact]
     public async Task A_payload_whose_bytes_do_not_match_its_shape_fails_naming_the_layer()
     {
-        var status = await RunsAGoodJob("payload-target");
-        var layer = fixture.Client.GetGrain<ILayerGrain>(LayerKey.For(status.JobId, 0));
+        // A layer configured as a job would (a job frees its layers when it ends).
+        var spec = Good("payload-target");
+        var layer = fixture.Client.GetGrain<ILayerGrain>(LayerKey.For(spec.JobId, 0));
+        await layer.Configure(new LayerSetup(spec, JobSpecValidator.Validate(spec), 0, "cpu"));
         var good = new TensorPayload([2, 784], TensorElementType.Float32, new byte[2 * 784 * 4]);
         var bad = good with { Data = new byte[100] };
 
         var error = await Assert.ThrowsAsync<LayerFailedException>(() =>
-            layer.Forward(new ForwardSignal(status.JobId, 99, Phase.Eval, bad, null)));
+            layer.Forward(new ForwardSignal(spec.JobId, 99, Phase.Eval, bad, null)));
+        await layer.Release();
 
         Assert.Equal(0, error.Layer);
         Assert.Equal(99, error.Step);
