@@ -27,7 +27,8 @@ public static class ClientApp
                     (train options, plus --epochs N [1] of --steps N [300] each (at most an epoch's batches), --warmup N [50]; --rules a,b benches each rule in turn;
                      --processes 1,2,3 adds runs on that many silo processes, each on its own share of the cores (--no-pin: not pinned),
                      and a run of as many independent in-process trainers at once; --no-embedded skips the embedded silo;
-                     --rounds N [1] runs every mode N times, alternating, and reports the median of the rounds' ratios)
+                     --rounds N [1] runs every mode N times, alternating, and reports the median of the rounds' ratios;
+                     with --processes 1,N the 'x 1 proc' column is N processes' speedup over one)
 
         train options (defaults in brackets; see README.md):
           --spec FILE            job spec as JSON (options below override it)

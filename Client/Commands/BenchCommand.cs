@@ -70,10 +70,12 @@ public static class BenchCommand
                 var widest = processes.Max();
                 modes.Add(($"{widest} x in-proc {ThreadsEach(threads, widest)}t", () => Task.FromResult(ParallelCeiling(spec, data, widest, threads, warmup, cancel))));
             }
+            var processModes = new HashSet<string>();
             foreach (var count in processes)
             {
                 // Split the cores so that the silos together use as many torch threads as the in-process run.
                 var each = ThreadsEach(threads, count);
+                processModes.Add($"{count} proc x{each}t");
                 modes.Add(($"{count} proc x{each}t", async () => await OnSilo(await hosts.Processes(count, each), spec with { JobId = hosts.NextJobId() }, warmup, cancel)));
             }
             var runs = modes.ToDictionary(m => m.Mode, _ => new List<BenchRun>());
@@ -90,7 +92,10 @@ public static class BenchCommand
                 }
             }
             var baseline = runs["in-process"];
-            rows.AddRange(modes.Select(m => new BenchRow(m.Mode, string.Join(",", rules), runs[m.Mode], baseline)));
+            // Layer parallelism: N silo processes against one, each with its share of the cores.
+            var oneProcess = processes.Contains(1) ? runs[$"1 proc x{ThreadsEach(threads, 1)}t"] : null;
+            rows.AddRange(modes.Select(m => new BenchRow(m.Mode, string.Join(",", rules), runs[m.Mode], baseline,
+                processModes.Contains(m.Mode) ? oneProcess : null)));
         }
         if (json)
         {
@@ -100,6 +105,7 @@ public static class BenchCommand
                 r.Rule,
                 SamplesPerSecond = NullIfNaN(r.SamplesPerSecond),
                 ratioToInProcess = NullIfNaN(r.Ratio),
+                speedupOverOneProcess = NullIfNaN(r.SpeedupOverOneProcess),
                 roundSamplesPerSecond = r.Runs.Select(x => NullIfNaN(x.SamplesPerSecond)),
                 roundRatios = r.RoundRatios.Select(NullIfNaN),
                 r.Intervals,
@@ -116,13 +122,13 @@ public static class BenchCommand
             {
                 Console.Out.WriteLine($"{rounds} rounds: samples/s is the median of the rounds' figures, ratio the median of the rounds' ratios; memory from the last round");
             }
-            Console.Out.WriteLine($"{"mode",-14} {"rule",-10} {"samples/s",10} {"ratio",7} {"intervals",9} {"RSS MiB (last)",15} {"RSS growth",10} {"tensors",12} {"KiB/step",9}");
+            Console.Out.WriteLine($"{"mode",-14} {"rule",-10} {"samples/s",10} {"ratio",7} {"x 1 proc",8} {"intervals",9} {"RSS MiB (last)",15} {"RSS growth",10} {"tensors",12} {"KiB/step",9}");
             foreach (var r in rows)
             {
                 var last = r.Last;
                 var tensors = last.LiveTensors.Length > 0 ? $"{last.LiveTensors[0]}->{last.LiveTensors[^1]}" : "-";
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Mode,-14} {r.Rule,-10} {r.SamplesPerSecond,10:N0} {r.Ratio,7:0.00} {r.Intervals,9} {(last.RssMiB.Length > 0 ? last.RssMiB[^1].ToString("N0", CultureInfo.InvariantCulture) : "-"),15} {(double.IsNaN(last.RssGrowthPercent) ? "-" : last.RssGrowthPercent.ToString("0.0", CultureInfo.InvariantCulture) + "%"),10} {tensors,12} {last.BytesPerStep / 1024,9:N0}"));
+                    $"{r.Mode,-14} {r.Rule,-10} {r.SamplesPerSecond,10:N0} {r.Ratio,7:0.00} {(double.IsNaN(r.SpeedupOverOneProcess) ? "-" : r.SpeedupOverOneProcess.ToString("0.00", CultureInfo.InvariantCulture)),8} {r.Intervals,9} {(last.RssMiB.Length > 0 ? last.RssMiB[^1].ToString("N0", CultureInfo.InvariantCulture) : "-"),15} {(double.IsNaN(last.RssGrowthPercent) ? "-" : last.RssGrowthPercent.ToString("0.0", CultureInfo.InvariantCulture) + "%"),10} {tensors,12} {last.BytesPerStep / 1024,9:N0}"));
             }
         }
         return ExitCodes.Success;
@@ -222,7 +228,7 @@ public static class BenchCommand
     }
 
     /// <summary>One mode's figures over the rounds, against the in-process runs of the same rounds.</summary>
-    private sealed record BenchRow(string Mode, string Rule, List<BenchRun> Runs, List<BenchRun> Baseline)
+    private sealed record BenchRow(string Mode, string Rule, List<BenchRun> Runs, List<BenchRun> Baseline, List<BenchRun>? OneProcess)
     {
         public double SamplesPerSecond => Median.Of(Runs.Select(r => r.SamplesPerSecond));
 
@@ -231,6 +237,10 @@ public static class BenchCommand
 
         /// <summary>The median of the rounds' ratios: a drift of the machine's speed from round to round cancels out of each round's ratio.</summary>
         public double Ratio => Median.Of(RoundRatios);
+
+        /// <summary>For N silo processes: the median over the rounds of N processes' samples/s over one process's (NaN for other modes).</summary>
+        public double SpeedupOverOneProcess => OneProcess is null ? double.NaN
+            : Median.Of(Runs.Zip(OneProcess, (r, one) => r.SamplesPerSecond / one.SamplesPerSecond));
 
         public int Intervals => Runs.Sum(r => r.Intervals);
 
