@@ -205,12 +205,20 @@ public static class BenchCommand
     {
         var job = connection.Client.GetGrain<IJobGrain>(spec.JobId);
         var sampler = new ThroughputSampler(spec.BatchSize, warmup);
+        var total = (long)spec.MaxStepsPerEpoch * spec.Epochs;
         var status = await job.Start(spec);
-        while (!status.IsFinished && status.StepsDone < (long)spec.MaxStepsPerEpoch * spec.Epochs)
+        // Polled every 0.1 s so that the warm-up's end and the last step are seen within 0.1 s; observed (as in
+        // process) when the warm-up is over, then every 0.5 s, then at the last step.
+        var sinceObserved = Stopwatch.StartNew();
+        while (!status.IsFinished && status.StepsDone < total)
         {
-            await Task.Delay(500, cancel);
+            await Task.Delay(100, cancel);
             status = await job.GetStatus();
-            sampler.Observe(status.StepsDone);
+            if (status.StepsDone >= warmup && !sampler.Started || sinceObserved.Elapsed.TotalSeconds >= 0.5 || status.StepsDone >= total)
+            {
+                sampler.Observe(status.StepsDone);
+                sinceObserved.Restart();
+            }
         }
         while (!status.IsFinished)
         {

@@ -21,6 +21,9 @@ public sealed class ThroughputSampler(int batchSize, long warmupSteps)
 
     public int Intervals => Math.Max(0, _points.Count - 1);
 
+    /// <summary>Whether the first observation after warm-up was made.</summary>
+    public bool Started => _points.Count > 0;
+
     /// <summary>Median samples/s over the observed intervals (NaN when there were fewer than two observations).</summary>
     public double MedianSamplesPerSecond()
     {

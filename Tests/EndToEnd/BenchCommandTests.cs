@@ -19,8 +19,8 @@ public sealed class BenchCommandTests
         foreach (var arg in (string[])[
             Path.Combine(AppContext.BaseDirectory, "Countercurrent.Client.dll"), "bench",
             "--dataset", "synthetic", "--synthetic-samples", "4096", "--model", "mlp:784-256-256-10", "--batch-size", "64",
-            "--rules", "backprop,ccl", "--grad-clip", "1.0", "--epochs", "3", "--steps", "64", "--warmup", "5", "--threads", "2", "--processes", "2",
-            "--no-embedded", "--json"])
+            "--rules", "backprop,ccl", "--grad-clip", "1.0", "--epochs", "3", "--steps", "64", "--warmup", "5", "--threads", "2", "--processes", "1,2",
+            "--rounds", "2", "--no-embedded", "--json"])
         {
             start.ArgumentList.Add(arg);
         }
@@ -34,9 +34,23 @@ public sealed class BenchCommandTests
         foreach (var rule in new[] { "backprop", "ccl" })
         {
             var modes = rows.Where(r => r.GetProperty("rule").GetString() == rule).ToDictionary(r => r.GetProperty("mode").GetString()!);
-            Assert.Equal(["in-process", "2 x in-proc 1t", "2 proc x1t"], modes.Keys);
+            Assert.Equal(["in-process", "2 x in-proc 1t", "1 proc x2t", "2 proc x1t"], modes.Keys);
             Assert.All(modes.Values, r => Assert.True(r.GetProperty("samplesPerSecond").GetDouble() > 0, $"{rule}: {r}"));
+            // Two rounds: each mode's figure per round, each ratio against the in-process run of the same round.
+            Assert.All(modes.Values, r => Assert.Equal(2, r.GetProperty("roundSamplesPerSecond").GetArrayLength()));
+            Assert.All(modes["in-process"].GetProperty("roundRatios").EnumerateArray(), ratio => Assert.Equal(1.0, ratio.GetDouble(), 6));
             Assert.Equal(1.0, modes["in-process"].GetProperty("ratioToInProcess").GetDouble(), 6);
+            // A run this short may give a silo mode too few 0.5 s intervals for a figure in a round (null): the median
+            // is then over the rounds that have one.
+            var twoProcessRatios = modes["2 proc x1t"].GetProperty("roundRatios").EnumerateArray()
+                .Where(r => r.ValueKind == JsonValueKind.Number).Select(r => r.GetDouble()).Order().ToList();
+            Assert.NotEmpty(twoProcessRatios);
+            Assert.Equal(twoProcessRatios.Count == 1 ? twoProcessRatios[0] : (twoProcessRatios[0] + twoProcessRatios[1]) / 2,
+                modes["2 proc x1t"].GetProperty("ratioToInProcess").GetDouble(), 6);
+            // Layer parallelism: the speedup of two silo processes over one, which is 1 against itself and absent elsewhere.
+            Assert.Equal(1.0, modes["1 proc x2t"].GetProperty("speedupOverOneProcess").GetDouble(), 6);
+            Assert.True(modes["2 proc x1t"].GetProperty("speedupOverOneProcess").GetDouble() > 0);
+            Assert.Equal(JsonValueKind.Null, modes["in-process"].GetProperty("speedupOverOneProcess").ValueKind);
             foreach (var measured in new[] { modes["in-process"], modes["2 proc x1t"] })
             {
                 var tensors = measured.GetProperty("liveTensorsPerEpoch").EnumerateArray().Select(t => t.GetInt64()).ToList();
