@@ -54,6 +54,8 @@ public static class BenchCommand
         JobSpecValidator.Validate(baseSpec with { JobId = "bench" });
         TorchRuntime.SetThreads(threads);
         var data = DatasetCatalog.Load(baseSpec);
+        // --steps is at most an epoch's batches.
+        var stepsPerEpoch = new BatchOrder(data.Train.Count, baseSpec.BatchSize, baseSpec.Seed, 0, maxSteps: steps).StepCount;
         // Every host starts once and serves every rule and round, so that rounds are cheap and alike.
         await using var hosts = new BenchHosts(threads, pin, cancel);
         var rows = new List<BenchRow>();
@@ -63,7 +65,7 @@ public static class BenchCommand
             var modes = new List<(string Mode, Func<Task<BenchRun>> Run)> { ("in-process", () => Task.FromResult(InProcess(spec, data, warmup, cancel))) };
             if (embeddedToo)
             {
-                modes.Add(("embedded", async () => await OnSilo(await hosts.Embedded(), spec with { JobId = hosts.NextJobId() }, warmup, cancel)));
+                modes.Add(("embedded", async () => await OnSilo(await hosts.Embedded(), spec with { JobId = hosts.NextJobId() }, stepsPerEpoch, warmup, cancel)));
             }
             if (processes.Length > 0 && processes.Max() > 1)
             {
@@ -76,7 +78,7 @@ public static class BenchCommand
                 // Split the cores so that the silos together use as many torch threads as the in-process run.
                 var each = ThreadsEach(threads, count);
                 processModes.Add($"{count} proc x{each}t");
-                modes.Add(($"{count} proc x{each}t", async () => await OnSilo(await hosts.Processes(count, each), spec with { JobId = hosts.NextJobId() }, warmup, cancel)));
+                modes.Add(($"{count} proc x{each}t", async () => await OnSilo(await hosts.Processes(count, each), spec with { JobId = hosts.NextJobId() }, stepsPerEpoch, warmup, cancel)));
             }
             var runs = modes.ToDictionary(m => m.Mode, _ => new List<BenchRun>());
             for (var round = 0; round < rounds; round++)
@@ -142,7 +144,7 @@ public static class BenchCommand
     private static BenchRun InProcess(JobSpec spec, DatasetPair data, int warmup, CancellationToken cancel)
     {
         using var trainer = new InProcessTrainer(spec with { JobId = "bench" }, data);
-        var sampler = new ThroughputSampler(spec.BatchSize, warmup);
+        var sampler = new ThroughputSampler(spec.BatchSize, warmup, new BatchOrder(data.Train.Count, spec.BatchSize, spec.Seed, 0, maxSteps: spec.MaxStepsPerEpoch).StepCount);
         var memory = new List<ProcessResources[]>();
         var lastObservation = Stopwatch.StartNew();
         long done = 0;
@@ -201,11 +203,11 @@ public static class BenchCommand
         return new BenchRun(rates.Sum(), intervals.Min(), [], 0);
     }
 
-    private static async Task<BenchRun> OnSilo(ClusterConnection connection, JobSpec spec, int warmup, CancellationToken cancel)
+    private static async Task<BenchRun> OnSilo(ClusterConnection connection, JobSpec spec, int stepsPerEpoch, int warmup, CancellationToken cancel)
     {
         var job = connection.Client.GetGrain<IJobGrain>(spec.JobId);
-        var sampler = new ThroughputSampler(spec.BatchSize, warmup);
-        var total = (long)spec.MaxStepsPerEpoch * spec.Epochs;
+        var sampler = new ThroughputSampler(spec.BatchSize, warmup, stepsPerEpoch);
+        var total = (long)stepsPerEpoch * spec.Epochs;
         var status = await job.Start(spec);
         // Polled every 0.1 s so that the warm-up's end and the last step are seen within 0.1 s; observed (as in
         // process) when the warm-up is over, then every 0.5 s, then at the last step.
