@@ -14,8 +14,10 @@ namespace Countercurrent.Client.Commands;
 
 /// <summary>
 /// `bench`: the same spec, back to back in one invocation: in process, on an embedded silo, and on N silo processes
-/// on this machine (--processes 1,2,3; torch threads split between them), for each rule asked for. Reports the median
-/// samples/s over intervals after a warm-up, the ratio to in-process, and the client process's RSS.
+/// on this machine (--processes 1,2,3; torch threads split between them), for each rule asked for, in --rounds rounds
+/// that alternate the modes. Reports the median samples/s over intervals after a warm-up, the ratio to in-process (the
+/// median of the rounds' ratios), N processes' speedup over one, and per epoch the RSS and live tensors of every
+/// process that hosts layers.
 /// </summary>
 public static class BenchCommand
 {
