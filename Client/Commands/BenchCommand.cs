@@ -64,7 +64,7 @@ public static class BenchCommand
         foreach (var rules in compared)
         {
             var spec = baseSpec with { Rules = rules };
-            var modes = new List<(string Mode, Func<Task<BenchRun>> Run)> { ("in-process", () => Task.FromResult(InProcess(spec, data, warmup, cancel))) };
+            var modes = new List<(string Mode, Func<Task<BenchRun>> Run)> { ("in-process", () => Task.FromResult(InProcess(spec, data, ThreadsEach(threads, 1), warmup, cancel))) };
             if (embeddedToo)
             {
                 modes.Add(("embedded", async () => await OnSilo(await hosts.Embedded(), spec with { JobId = hosts.NextJobId() }, stepsPerEpoch, warmup, cancel)));
@@ -143,8 +143,13 @@ public static class BenchCommand
     /// <summary>A figure that could not be measured (too few intervals, no memory readings) is null in the JSON.</summary>
     private static double? NullIfNaN(double value) => double.IsNaN(value) ? null : value;
 
-    private static BenchRun InProcess(JobSpec spec, DatasetPair data, int warmup, CancellationToken cancel)
+    /// <param name="torchThreads">Set on the calling thread first: after an await the bench goes on on a thread-pool
+    /// thread, and a thread's first torch call takes the count the process last set on any thread (an embedded layer's
+    /// follow-up sets 1, so do the parallel ceiling's trainers). Unset, an in-process run after the ceiling's rows
+    /// trained with one thread: ccl at 7,245-7,663 samples/s instead of 9,136-9,909.</param>
+    private static BenchRun InProcess(JobSpec spec, DatasetPair data, int torchThreads, int warmup, CancellationToken cancel)
     {
+        TorchRuntime.SetThreadsOfThisThread(torchThreads);
         using var trainer = new InProcessTrainer(spec with { JobId = "bench" }, data);
         var sampler = new ThroughputSampler(spec.BatchSize, warmup, new BatchOrder(data.Train.Count, spec.BatchSize, spec.Seed, 0, maxSteps: spec.MaxStepsPerEpoch).StepCount);
         var memory = new List<ProcessResources[]>();
@@ -184,8 +189,7 @@ public static class BenchCommand
         {
             try
             {
-                TorchRuntime.SetThreadsOfThisThread(each);
-                var row = InProcess(spec, data, warmup, cancel);
+                var row = InProcess(spec, data, each, warmup, cancel);
                 rates[k] = row.SamplesPerSecond;
                 intervals[k] = row.Intervals;
             }
