@@ -64,7 +64,7 @@ public static class BenchCommand
         foreach (var rules in compared)
         {
             var spec = baseSpec with { Rules = rules };
-            var modes = new List<(string Mode, Func<Task<BenchRun>> Run)> { ("in-process", () => Task.FromResult(InProcess(spec, data, ThreadsEach(threads, 1), warmup, cancel))) };
+            var modes = new List<(string Mode, Func<Task<BenchRun>> Run)> { ("in-process", () => Task.FromResult(InProcess(spec, data, ThreadsEach(threads, 1), stepsPerEpoch, warmup, cancel))) };
             if (embeddedToo)
             {
                 modes.Add(("embedded", async () => await OnSilo(await hosts.Embedded(), spec with { JobId = hosts.NextJobId() }, stepsPerEpoch, warmup, cancel)));
@@ -72,15 +72,13 @@ public static class BenchCommand
             if (processes.Length > 0 && processes.Max() > 1)
             {
                 var widest = processes.Max();
-                modes.Add(($"{widest} x in-proc {ThreadsEach(threads, widest)}t", () => Task.FromResult(ParallelCeiling(spec, data, widest, threads, warmup, cancel))));
+                modes.Add(($"{widest} x in-proc {ThreadsEach(threads, widest)}t", () => Task.FromResult(ParallelCeiling(spec, data, widest, threads, stepsPerEpoch, warmup, cancel))));
             }
-            var processModes = new HashSet<string>();
             foreach (var count in processes)
             {
                 // Split the cores so that the silos together use as many torch threads as the in-process run.
                 var each = ThreadsEach(threads, count);
-                processModes.Add($"{count} proc x{each}t");
-                modes.Add(($"{count} proc x{each}t", async () => await OnSilo(await hosts.Processes(count, each), spec with { JobId = hosts.NextJobId() }, stepsPerEpoch, warmup, cancel)));
+                modes.Add((ProcessMode(count), async () => await OnSilo(await hosts.Processes(count, each), spec with { JobId = hosts.NextJobId() }, stepsPerEpoch, warmup, cancel)));
             }
             var runs = modes.ToDictionary(m => m.Mode, _ => new List<BenchRun>());
             for (var round = 0; round < rounds; round++)
@@ -97,7 +95,8 @@ public static class BenchCommand
             }
             var baseline = runs["in-process"];
             // Layer parallelism: N silo processes against one, each with its share of the cores.
-            var oneProcess = processes.Contains(1) ? runs[$"1 proc x{ThreadsEach(threads, 1)}t"] : null;
+            var oneProcess = processes.Contains(1) ? runs[ProcessMode(1)] : null;
+            var processModes = processes.Select(ProcessMode).ToHashSet();
             rows.AddRange(modes.Select(m => new BenchRow(m.Mode, string.Join(",", rules), runs[m.Mode], baseline,
                 processModes.Contains(m.Mode) ? oneProcess : null)));
         }
@@ -136,6 +135,8 @@ public static class BenchCommand
             }
         }
         return ExitCodes.Success;
+
+        string ProcessMode(int count) => $"{count} proc x{ThreadsEach(threads, count)}t";
     }
 
     private static int ThreadsEach(int threads, int processes) => Math.Max(1, (threads > 0 ? threads : Environment.ProcessorCount) / processes);
@@ -147,11 +148,11 @@ public static class BenchCommand
     /// thread, and a thread's first torch call takes the count the process last set on any thread (an embedded layer's
     /// follow-up sets 1, so do the parallel ceiling's trainers). Unset, an in-process run after the ceiling's rows
     /// trained with one thread: ccl at 7,245-7,663 samples/s instead of 9,136-9,909.</param>
-    private static BenchRun InProcess(JobSpec spec, DatasetPair data, int torchThreads, int warmup, CancellationToken cancel)
+    private static BenchRun InProcess(JobSpec spec, DatasetPair data, int torchThreads, int stepsPerEpoch, int warmup, CancellationToken cancel)
     {
         TorchRuntime.SetThreadsOfThisThread(torchThreads);
         using var trainer = new InProcessTrainer(spec with { JobId = "bench" }, data);
-        var sampler = new ThroughputSampler(spec.BatchSize, warmup, new BatchOrder(data.Train.Count, spec.BatchSize, spec.Seed, 0, maxSteps: spec.MaxStepsPerEpoch).StepCount);
+        var sampler = new ThroughputSampler(spec.BatchSize, warmup, stepsPerEpoch);
         var memory = new List<ProcessResources[]>();
         var lastObservation = Stopwatch.StartNew();
         long done = 0;
@@ -179,7 +180,7 @@ public static class BenchCommand
     /// on its own thread with its share of the torch threads, summed. N silo processes splitting one job's layers cannot
     /// beat it; the ratio of the two is the cost of splitting (communication, waiting on each other, imbalance).
     /// </summary>
-    private static BenchRun ParallelCeiling(JobSpec spec, DatasetPair data, int count, int threads, int warmup, CancellationToken cancel)
+    private static BenchRun ParallelCeiling(JobSpec spec, DatasetPair data, int count, int threads, int stepsPerEpoch, int warmup, CancellationToken cancel)
     {
         var each = ThreadsEach(threads, count);
         var rates = new double[count];
@@ -189,7 +190,7 @@ public static class BenchCommand
         {
             try
             {
-                var row = InProcess(spec, data, each, warmup, cancel);
+                var row = InProcess(spec, data, each, stepsPerEpoch, warmup, cancel);
                 rates[k] = row.SamplesPerSecond;
                 intervals[k] = row.Intervals;
             }

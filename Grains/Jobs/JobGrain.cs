@@ -324,11 +324,6 @@ public sealed class JobGrain(
     }
 
     /// <summary>
-    /// At the end of a job with a validation split: when the best epoch is not the last, every layer goes back to the
-    /// best epoch's checkpoint, so the job ends with that model (as Keras' restore_best_weights does). The status keeps
-    /// resuming from the latest checkpoint; a restart before the job is marked completed runs this again.
-    /// </summary>
-    /// <summary>
     /// Places the layers again over the silos that are alive, restores all of them from the committed checkpoint and
     /// rewinds the job to it. Retries while the cluster settles (a dead silo is declared dead only after missed probes).
     /// </summary>
