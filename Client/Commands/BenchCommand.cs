@@ -67,7 +67,7 @@ public static class BenchCommand
             var modes = new List<(string Mode, Func<Task<BenchRun>> Run)> { ("in-process", () => Task.FromResult(InProcess(spec, data, ThreadsEach(threads, 1), stepsPerEpoch, warmup, cancel))) };
             if (embeddedToo)
             {
-                modes.Add(("embedded", async () => await OnSilo(await hosts.Embedded(), spec with { JobId = hosts.NextJobId() }, stepsPerEpoch, warmup, cancel)));
+                modes.Add(("embedded", () => hosts.WithJob(async job => await OnSilo(await hosts.Embedded(), spec with { JobId = job }, stepsPerEpoch, warmup, cancel))));
             }
             if (processes.Length > 0 && processes.Max() > 1)
             {
@@ -78,7 +78,7 @@ public static class BenchCommand
             {
                 // Split the cores so that the silos together use as many torch threads as the in-process run.
                 var each = ThreadsEach(threads, count);
-                modes.Add((ProcessMode(count), async () => await OnSilo(await hosts.Processes(count, each), spec with { JobId = hosts.NextJobId() }, stepsPerEpoch, warmup, cancel)));
+                modes.Add((ProcessMode(count), () => hosts.WithJob(async job => await OnSilo(await hosts.Processes(count, each), spec with { JobId = job }, stepsPerEpoch, warmup, cancel))));
             }
             var runs = modes.ToDictionary(m => m.Mode, _ => new List<BenchRun>());
             for (var round = 0; round < rounds; round++)

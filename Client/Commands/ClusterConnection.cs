@@ -28,7 +28,8 @@ public sealed class ClusterConnection : IAsyncDisposable
     public string Description { get; }
 
     /// <summary>Starts a silo in this process, on free loopback ports, and returns its co-hosted client.</summary>
-    public static async Task<ClusterConnection> Embedded(int torchThreads, CancellationToken cancel)
+    /// <param name="checkpointFolder">Where its layers write checkpoints; null: the silo's default (runs/checkpoints).</param>
+    public static async Task<ClusterConnection> Embedded(int torchThreads, CancellationToken cancel, string? checkpointFolder = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         QuietLogging(builder);
@@ -42,6 +43,10 @@ public sealed class ClusterConnection : IAsyncDisposable
             o.PrimarySiloPort = siloPort;
             o.TorchThreads = torchThreads;
             o.ClusterId = $"embedded-{Environment.ProcessId}";
+            if (checkpointFolder is not null)
+            {
+                o.CheckpointFolder = checkpointFolder;
+            }
         });
         var host = builder.Build();
         await host.StartAsync(cancel);

@@ -18,7 +18,8 @@ public sealed class LocalSiloCluster : IAsyncDisposable
 
     /// <param name="pinCores">Run silo k on cores [k·each, (k+1)·each) only (with taskset), runtime threads included, so
     /// that "N processes with M threads" uses N·M cores and no more; ignored when the machine has too few cores.</param>
-    public static async Task<LocalSiloCluster> Start(int count, int torchThreadsEach, CancellationToken cancel, bool pinCores = false)
+    /// <param name="checkpointFolder">Where the silos' layers write checkpoints; null: each silo's default (runs/checkpoints).</param>
+    public static async Task<LocalSiloCluster> Start(int count, int torchThreadsEach, CancellationToken cancel, bool pinCores = false, string? checkpointFolder = null)
     {
         var cluster = new LocalSiloCluster();
         var dll = Path.Combine(AppContext.BaseDirectory, "Countercurrent.Silo.dll");
@@ -44,6 +45,7 @@ public sealed class LocalSiloCluster : IAsyncDisposable
                     $"--Silo:TorchThreads={torchThreadsEach}",
                     $"--Silo:ClusterId={clusterId}",
                     "--Logging:LogLevel:Default=Warning",
+                    .. checkpointFolder is null ? Array.Empty<string>() : [$"--Silo:CheckpointFolder={checkpointFolder}"],
                 ]));
             }
             cluster.Connection = await ClusterConnection.Connect(string.Join(",", gatewayPorts.Select(p => $"127.0.0.1:{p}")), cancel, clusterId);

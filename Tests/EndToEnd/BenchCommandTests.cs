@@ -11,11 +11,16 @@ public sealed class BenchCommandTests
     [Fact]
     public async Task Bench_runs_every_mode_and_reports_throughput_memory_and_payload_as_json()
     {
+        // Its own working and temporary folders, to see what the bench leaves behind.
+        var workDir = Directory.CreateTempSubdirectory("bench-cwd-");
+        var tempDir = Directory.CreateTempSubdirectory("bench-tmp-");
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            WorkingDirectory = workDir.FullName,
         };
+        start.Environment["TMPDIR"] = tempDir.FullName;
         foreach (var arg in (string[])[
             Path.Combine(AppContext.BaseDirectory, "Countercurrent.Client.dll"), "bench",
             "--dataset", "synthetic", "--synthetic-samples", "4096", "--model", "mlp:784-256-256-10", "--batch-size", "64",
@@ -30,6 +35,12 @@ public sealed class BenchCommandTests
         await bench.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(5), TestContext.Current.CancellationToken);
 
         Assert.True(bench.ExitCode == 0, $"bench exited {bench.ExitCode}:\n{await stderr}");
+        // Its jobs' checkpoints (two per job) are deleted: twelve jobs of the default MLP would leave half a gigabyte.
+        Assert.Empty(workDir.EnumerateFiles("*", SearchOption.AllDirectories));
+        // (The silo processes are killed, so the runtime's diagnostic sockets stay in the temporary folder.)
+        Assert.Empty(tempDir.EnumerateDirectories());
+        workDir.Delete(recursive: true);
+        tempDir.Delete(recursive: true);
         var rows = JsonDocument.Parse(stdout).RootElement.EnumerateArray().ToList();
         foreach (var rule in new[] { "backprop", "ccl" })
         {
