@@ -15,7 +15,8 @@ namespace Countercurrent.Grains.Hosting;
 /// </summary>
 public static class CountercurrentGrainsExtensions
 {
-    public static ISiloBuilder AddCountercurrentGrains(this ISiloBuilder silo, string name, IReadOnlyCollection<string> devices, int cores)
+    /// <param name="directHandOver">Whether layers hand signals straight to co-located neighbours (<see cref="LocalLayers"/>) rather than through grain calls.</param>
+    public static ISiloBuilder AddCountercurrentGrains(this ISiloBuilder silo, string name, IReadOnlyCollection<string> devices, int cores, bool directHandOver = true)
     {
         silo.UseSiloMetadata(new Dictionary<string, string>
         {
@@ -28,6 +29,7 @@ public static class CountercurrentGrainsExtensions
         silo.AddActivityPropagation();
         silo.Services.AddSingleton<DatasetCache>();
         silo.Services.AddSingleton(new CoreBudget(cores));
+        silo.Services.AddSingleton(new LocalLayers(directHandOver));
         silo.Services.AddSingleton<ClusterDirectory>();
         return silo;
     }

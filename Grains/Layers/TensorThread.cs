@@ -14,53 +14,69 @@ namespace Countercurrent.Grains.Layers;
 /// thread-static (dispose scopes, grad mode) ever spans an await.
 /// </para>
 /// <para>
-/// A work item may hand its result back before it is done (<see cref="Run{T}(Func{HandOver{T}})"/>): the caller goes on
+/// A work item may hand its result back before it is done (<see cref="RunWithFollowUp{T}(Func{HandOver{T}}, bool)"/>): the caller goes on
 /// with the result while the thread runs the item's follow-up, before any later item, on one core the budget gives
 /// follow-ups.
 /// </para>
 /// </summary>
 public sealed class TensorThread : IDisposable
 {
-    private readonly BlockingCollection<Func<Action?>> _work = new();
+    private readonly BlockingCollection<Func<Done>> _work = new();
     private readonly CoreBudget? _cores;
+    private readonly string _name;
     private int _width;
 
     /// <param name="cores">The silo's budget the work items share (a CPU layer), or null (work on an accelerator).</param>
     public TensorThread(string name, CoreBudget? cores)
     {
         _cores = cores;
+        _name = name;
         var thread = new Thread(Loop) { IsBackground = true, Name = name };
         thread.Start();
     }
 
     /// <summary>Runs <paramref name="work"/> on the thread; the task completes (on the caller's scheduler when awaited) with its result or exception.</summary>
-    public Task<T> Run<T>(Func<T> work) => Run(() => new HandOver<T>(work(), null));
+    public Task<T> Run<T>(Func<T> work) => RunWithFollowUp(() => new HandOver<T>(work(), null));
 
     /// <summary>
-    /// Runs <paramref name="work"/> on the thread and completes the task with its result as soon as it returns; then runs
-    /// the follow-up it returned, if any, before the next work item. A follow-up must not throw (the thread would end):
-    /// it catches its own failures and reports them through later work.
+    /// Runs <paramref name="work"/> on the thread and completes the task with its result as soon as it returns (and the
+    /// item's cores are given back); then runs the follow-up it returned, if any, before the next work item. A
+    /// follow-up must not throw (the thread would end): it catches its own failures and reports them through later work.
+    /// Fails with <see cref="ObjectDisposedException"/> once the thread was disposed.
     /// </summary>
-    public Task<T> Run<T>(Func<HandOver<T>> work)
+    /// <param name="continueHere">
+    /// Let the task's continuations run on this thread, before the follow-up, when their awaiter has no scheduler of its
+    /// own (<c>ConfigureAwait(false)</c>): a layer's hand-over to a co-located neighbour (<see cref="LayerWorker"/>) goes on
+    /// from here, posts to the neighbour's thread and returns, with no thread-pool hop in between. Such a continuation
+    /// must never block (it would hold up this layer); a grain turn's continuation goes to its activation regardless.
+    /// </param>
+    public Task<T> RunWithFollowUp<T>(Func<HandOver<T>> work, bool continueHere = false)
     {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<T>(continueHere ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         // The caller's context flows with the work, so a sampled step's current span parents the spans made inside.
         var context = ExecutionContext.Capture();
-        _work.Add(() =>
+        try
         {
-            try
+            _work.Add(() =>
             {
-                var handOver = context is null ? work() : RunIn(context, work);
-                done.SetResult(handOver.Result);
-                var followUp = handOver.FollowUp;
-                return followUp is null || context is null ? followUp : () => RunIn(context, followUp);
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-                return null;
-            }
-        });
+                try
+                {
+                    var handOver = context is null ? work() : RunIn(context, work);
+                    var followUp = handOver.FollowUp;
+                    return new Done(() => done.SetResult(handOver.Result),
+                        followUp is null || context is null ? followUp : () => RunIn(context, followUp));
+                }
+                catch (Exception e)
+                {
+                    return new Done(() => done.SetException(e), null);
+                }
+            });
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            // Disposed: no more work is taken.
+            return Task.FromException<T>(new ObjectDisposedException(_name));
+        }
         return done.Task;
     }
 
@@ -79,21 +95,24 @@ public sealed class TensorThread : IDisposable
         {
             if (_cores is null)
             {
-                item()?.Invoke();
+                var ran = item();
+                ran.Complete();
+                ran.FollowUp?.Invoke();
                 continue;
             }
-            Action? followUp;
+            Done done;
             var width = _cores.Take();
             try
             {
                 SetWidth(width);
-                followUp = item();
+                done = item();
             }
             finally
             {
                 _cores.Give(width);
             }
-            if (followUp is null)
+            done.Complete();
+            if (done.FollowUp is not { } followUp)
             {
                 continue;
             }
@@ -119,6 +138,9 @@ public sealed class TensorThread : IDisposable
             _width = width;
         }
     }
+
+    /// <summary>A work item that ran: completing its task (outside the item's cores), and its follow-up.</summary>
+    private readonly record struct Done(Action Complete, Action? FollowUp);
 
     /// <summary>Lets queued work finish, then ends the thread.</summary>
     public void Dispose() => _work.CompleteAdding();

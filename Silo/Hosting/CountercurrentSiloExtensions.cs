@@ -64,7 +64,7 @@ public static class CountercurrentSiloExtensions
                 o.NumMissedProbesLimit = options.MissedProbesLimit;
             });
             var cores = options.TorchThreads > 0 ? options.TorchThreads : Environment.ProcessorCount;
-            silo.AddCountercurrentGrains(options.Name, options.Devices, cores);
+            silo.AddCountercurrentGrains(options.Name, options.Devices, cores, options.DirectHandOver);
             if (options.EffectiveStorage == "redis")
             {
                 silo.AddRedisGrainStorage(JobGrain.StorageName, o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.Redis));

@@ -48,6 +48,12 @@ public sealed class SiloOptions
     /// <summary>Folder for folder checkpoints.</summary>
     public string CheckpointFolder { get; set; } = Path.Combine("runs", "checkpoints");
 
+    /// <summary>
+    /// Whether a layer hands its signals straight to a neighbouring layer active on the same silo (thread to thread) rather
+    /// than through an Orleans grain call; layers on other silos always get grain calls. Off only to measure the difference.
+    /// </summary>
+    public bool DirectHandOver { get; set; } = true;
+
     /// <summary>How long a silo waits for a probe answer before counting it missed; with <see cref="MissedProbesLimit"/>, how fast a dead silo is noticed.</summary>
     public double ProbeTimeoutSeconds { get; set; } = 5;
 

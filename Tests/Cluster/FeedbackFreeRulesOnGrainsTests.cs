@@ -10,17 +10,18 @@ using static TorchSharp.torch;
 namespace Countercurrent.Tests.Cluster;
 
 /// <summary>
-/// Rules that need no feedback run on layer grains spread over two silos exactly as in process: what they pass up
-/// (ff's positive, negative and neutral rows; noprop's z next to the raw input the job sends) survives the wire.
+/// Rules that need no feedback run on layer grains exactly as in process, spread over two silos and all on one: what
+/// they pass up (ff's positive, negative and neutral rows; noprop's z next to the raw input the job sends) survives the
+/// wire, and the hand-over of tensors between layers on one silo.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class FeedbackFreeRulesOnGrainsTests(ClusterFixture fixture)
 {
     private const int Steps = 6;
 
-    private JobSpec Spec(string rule, string model) => new()
+    private JobSpec Spec(string rule, string model, bool twoSilos) => new()
     {
-        JobId = $"free-{rule}",
+        JobId = $"free-{rule}-{(twoSilos ? "spread" : "one-silo")}",
         Dataset = "synthetic",
         SyntheticSamples = 1024,
         Model = model,
@@ -33,16 +34,19 @@ public sealed class FeedbackFreeRulesOnGrainsTests(ClusterFixture fixture)
         MaxEvalSamples = 64,
         Seed = 11,
         Placement = Enumerable.Range(0, JobSpecValidator.Validate(new JobSpec { Dataset = "synthetic", Model = model, Rules = [rule] }).Length)
-            .Select(i => new LayerPlacement(i, fixture.SiloNames[i % 2])).ToArray(),
+            .Select(i => new LayerPlacement(i, fixture.SiloNames[twoSilos ? i % 2 : 0])).ToArray(),
     };
 
     [Theory]
-    [InlineData("local-aux", "mlp:784-32-16-10")]
-    [InlineData("ff", "mlp:784-32-16-10")]
-    [InlineData("noprop", "mlp:784-16x3-10")]
-    public async Task Training_on_grains_equals_training_in_process(string rule, string model)
+    [InlineData("local-aux", "mlp:784-32-16-10", true)]
+    [InlineData("ff", "mlp:784-32-16-10", true)]
+    [InlineData("noprop", "mlp:784-16x3-10", true)]
+    [InlineData("local-aux", "mlp:784-32-16-10", false)]
+    [InlineData("ff", "mlp:784-32-16-10", false)]
+    [InlineData("noprop", "mlp:784-16x3-10", false)]
+    public async Task Training_on_grains_equals_training_in_process(string rule, string model, bool twoSilos)
     {
-        var spec = Spec(rule, model);
+        var spec = Spec(rule, model, twoSilos);
         await fixture.Client.GetGrain<IJobGrain>(spec.JobId).Start(spec);
         var status = await JobWaiter.Finished(fixture.Client, spec.JobId);
 

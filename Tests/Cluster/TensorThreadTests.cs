@@ -13,7 +13,7 @@ public sealed class TensorThreadTests
         using var release = new ManualResetEventSlim();
         var order = new List<string>();
 
-        var first = thread.Run(() => new HandOver<int>(1, () =>
+        var first = thread.RunWithFollowUp(() => new HandOver<int>(1, () =>
         {
             release.Wait(TimeSpan.FromSeconds(10));
             lock (order)
@@ -38,6 +38,44 @@ public sealed class TensorThreadTests
         Assert.Equal(2, await second.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
         Assert.Equal(["follow-up", "next item"], order);
         Assert.Equal(0, budget.InUse);
+    }
+
+    [Fact]
+    public async Task Continuing_here_runs_what_follows_the_await_on_the_tensor_thread_before_the_follow_up()
+    {
+        var budget = new CoreBudget(1);
+        using var thread = new TensorThread("continues here", budget);
+        var order = new List<string>();
+
+        async Task<string?> HandOn()
+        {
+            await thread.RunWithFollowUp(() => new HandOver<int>(1, () =>
+            {
+                lock (order)
+                {
+                    order.Add("follow-up");
+                }
+            }), continueHere: true).ConfigureAwait(false);
+            lock (order)
+            {
+                // The hand-over: it runs with the item's cores given back and the follow-up not started yet.
+                order.Add($"continuation, {budget.InUse} cores in use");
+            }
+            return Thread.CurrentThread.Name;
+        }
+
+        Assert.Equal("continues here", await HandOn().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.Equal(2, await thread.Run(() => order.Count).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.Equal(["continuation, 0 cores in use", "follow-up"], order);
+    }
+
+    [Fact]
+    public async Task A_disposed_thread_takes_no_more_work()
+    {
+        var thread = new TensorThread("disposed", new CoreBudget(1));
+        thread.Dispose();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => thread.Run(() => 1));
     }
 
     [Fact]
