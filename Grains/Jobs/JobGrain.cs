@@ -41,7 +41,6 @@ public sealed class JobGrain(
     ClusterDirectory cluster,
     ICheckpointStore checkpoints,
     ILocalSiloDetails silo,
-    LocalLayers local,
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
     public const string StorageName = "jobs";
@@ -216,7 +215,7 @@ public sealed class JobGrain(
     /// <summary>Trains from the current position (possibly mid-epoch, after a restore) to the last epoch.</summary>
     private async Task RunEpochs(JobSpec spec, LayerSpec[] chain, DatasetPair data, ILayerGrain[] layers)
     {
-        var steps = new StepFeeder(spec, chain, layers, local);
+        var steps = new StepFeeder(spec, chain, layers);
         while (Status.Epoch < spec.Epochs && !_cancelRequested)
         {
             var epoch = Status.Epoch;

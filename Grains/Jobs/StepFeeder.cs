@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Countercurrent.Contracts.Jobs;
 using Countercurrent.Contracts.Signals;
 using Countercurrent.Contracts.Grains;
-using Countercurrent.Grains.Layers;
 using Countercurrent.Learning.Data;
 using Countercurrent.Learning.Rules;
 using Countercurrent.Learning.Telemetry;
@@ -14,10 +13,9 @@ namespace Countercurrent.Grains.Jobs;
 /// <summary>
 /// Turns batches into the calls that start a step: the batch into layer 0 and, when the top rule's feedback stream
 /// starts from the targets, the labels into the top layer, both at once. Builds payloads straight from the dataset's
-/// floats with no tensor in between: the job does bookkeeping, not math. A layer active on the job's silo gets its
-/// signal straight from the job (<see cref="LocalLayers"/>), any other through a grain call.
+/// floats with no tensor in between: the job does bookkeeping, not math.
 /// </summary>
-public sealed class StepFeeder(JobSpec spec, LayerSpec[] chain, ILayerGrain[] layers, LocalLayers local)
+public sealed class StepFeeder(JobSpec spec, LayerSpec[] chain, ILayerGrain[] layers)
 {
     private readonly bool _targetsAtTop = StepStart.NeedsTargets(chain[^1].Rule);
     private readonly bool _sendInput = RuleCatalog.NeedsRawInput(chain);
@@ -39,9 +37,9 @@ public sealed class StepFeeder(JobSpec spec, LayerSpec[] chain, ILayerGrain[] la
         try
         {
             var (images, labels) = Payloads(data, indices, PayloadBufferPool.Shared);
-            var forward = Forward(new ForwardSignal(spec.JobId, step, Phase.Train, images, labels, _sendInput ? images : null));
+            var forward = layers[0].Forward(new ForwardSignal(spec.JobId, step, Phase.Train, images, labels, _sendInput ? images : null));
             var report = _targetsAtTop
-                ? StepReport.Merge(step, await Task.WhenAll(forward, TopFeedback(new FeedbackSignal(spec.JobId, step, FeedbackKind.Targets, labels, chain.Length))))
+                ? StepReport.Merge(step, await Task.WhenAll(forward, layers[^1].Feedback(new FeedbackSignal(spec.JobId, step, FeedbackKind.Targets, labels, chain.Length))))
                 : await forward;
             // The step is done everywhere: no layer still reads the batch (see PayloadBufferPool).
             PayloadBufferPool.Shared.Return(images.Data);
@@ -83,7 +81,7 @@ public sealed class StepFeeder(JobSpec spec, LayerSpec[] chain, ILayerGrain[] la
             }
             var (images, labels) = Payloads(data, indices.ToArray());
             var signal = new ForwardSignal(spec.JobId, EvalSteps.For(validation, b), Phase.Eval, images, labels, _sendInput ? images : null);
-            foreach (var report in await window.Start(() => Forward(signal)))
+            foreach (var report in await window.Start(() => layers[0].Forward(signal)))
             {
                 tally += report.Eval!;
             }
@@ -94,12 +92,6 @@ public sealed class StepFeeder(JobSpec spec, LayerSpec[] chain, ILayerGrain[] la
         }
         return tally;
     }
-
-    private Task<StepReport> Forward(ForwardSignal signal) =>
-        local.Find(LayerKey.For(spec.JobId, 0)) is { } first ? first.Forward(signal) : layers[0].Forward(signal);
-
-    private Task<StepReport> TopFeedback(FeedbackSignal signal) =>
-        local.Find(LayerKey.For(spec.JobId, layers.Length - 1)) is { } top ? top.Feedback(signal) : layers[^1].Feedback(signal);
 
     private static (TensorPayload Images, TensorPayload Labels) Payloads(Dataset data, int[] indices, PayloadBufferPool? pool = null)
     {

@@ -12,14 +12,15 @@ using static TorchSharp.torch;
 namespace Countercurrent.Grains.Layers;
 
 /// <summary>
-/// One configured layer of a job on this silo and the path its signals take: a signal is converted to tensors, handled
-/// by the rule and converted back in one synchronous work item inside a dispose scope, on the layer's own
-/// <see cref="TensorThread"/>; then the resulting signals go to the neighbours while the rule's weight update runs on
-/// that thread as the item's follow-up, and the call returns when everything the signals set off is done.
+/// One configured layer of a job on this silo and the path its signals take: a signal becomes tensors, is handled by the
+/// rule, and the output becomes signals, in one synchronous work item inside a dispose scope on the layer's own
+/// <see cref="TensorThread"/>; then the signals go to the neighbours while the rule's weight update runs on that thread
+/// as the item's follow-up (or before they go, see <see cref="UpdatesBeforeHandingOver"/>), and the call returns when
+/// everything the signals set off is done.
 /// <para>
-/// A neighbour active on this silo (<see cref="LocalLayers"/>) gets its signal by a direct call on its worker, and the
-/// hand-over goes from this layer's thread to the neighbour's with no grain turn in between; any other neighbour gets
-/// a grain call. So this path runs outside the grain's turns (every await here leaves the grain's scheduler), and
+/// A neighbour active on this silo (<see cref="LocalLayers"/>) gets its signal as tensors (<see cref="HandedSignals"/>)
+/// by a direct call on its worker, and the hand-over goes from this layer's thread to the neighbour's with no grain turn
+/// in between; any other neighbour gets a grain call with payloads. So this path runs outside the grain's turns (every await here leaves the grain's scheduler), and
 /// everything it shares with them is either fixed when the worker is made, or read and written atomically. Tensor work
 /// happens only inside items on the layer's thread, which runs them one at a time in order; per-step state lives in
 /// the rule's stashes keyed by step.
@@ -38,7 +39,7 @@ public sealed class LayerWorker
     private readonly string _siloName;
     private readonly bool _sequentialChain;
     private readonly ILogger _logger;
-    private Layer? _layer; // replaced on the thread (restore), read at the start of each signal
+    private Layer? _layer; // replaced on the thread (restore), read by each work item
     private LayerFailedException? _failedUpdate; // written and read on the tensor thread only
     private long _bytesSent;
     private long _faultStep;
@@ -78,7 +79,9 @@ public sealed class LayerWorker
     public long BytesSent => Interlocked.Read(ref _bytesSent);
 
     /// <summary>Builds the layer on a new thread of its own and makes it findable on this silo.</summary>
-    /// <param name="previous">The worker this one replaces, if any: its byte count and armed faults carry over.</param>
+    /// <param name="bytesSent">What the layer's grain has counted as sent so far (by the workers before this one).</param>
+    /// <param name="faultStep">The step at which a signal fails, armed for testing (<c>long.MinValue</c>: none).</param>
+    /// <param name="stateLossStep">The step at which the layer drops its state, once, armed for testing (<c>long.MinValue</c>: none).</param>
     public static async Task<LayerWorker> Start(LayerSetup setup, CoreBudget cores, LocalLayers local, IGrainFactory grains, string siloName,
         long bytesSent, long faultStep, long stateLossStep, ILogger logger)
     {
@@ -525,6 +528,7 @@ public sealed class LayerWorker
         EvalTally? Eval,
         long Bytes)
     {
+
         /// <summary>Returns the arrays this layer rented for its signals (not labels or input it passed on unchanged).</summary>
         public void ReturnBuffers()
         {

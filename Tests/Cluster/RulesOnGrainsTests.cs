@@ -8,7 +8,7 @@ namespace Countercurrent.Tests.Cluster;
 /// <summary>
 /// Each rule trains through layer grains and ends exactly where the in-process chain ends: spread over two silos
 /// (consecutive layers on different silos: every signal a grain call with bytes), and all on one silo (every signal
-/// handed from layer to layer as tensors, the job's too), the grains route forward signals, feedback, broadcasts and the
+/// handed from layer to layer directly, as tensors but for broadcasts), the grains route forward signals, feedback, broadcasts and the
 /// targets stream the same way.
 /// </summary>
 [Collection(ClusterCollection.Name)]
