@@ -30,6 +30,7 @@ public static class CountercurrentGrainsExtensions
         silo.Services.AddSingleton<DatasetCache>();
         silo.Services.AddSingleton(new CoreBudget(cores));
         silo.Services.AddSingleton(new LocalLayers(directHandOver));
+        silo.Services.AddSingleton<TensorThreadPool>();
         silo.Services.AddSingleton<ClusterDirectory>();
         return silo;
     }

@@ -20,7 +20,8 @@ namespace Countercurrent.Grains.Layers;
 /// </para>
 /// </summary>
 [Reentrant]
-public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoints, CoreBudget cores, LocalLayers local, ILogger<LayerGrain> logger)
+public sealed class LayerGrain(
+    ILocalSiloDetails silo, ICheckpointStore checkpoints, CoreBudget cores, TensorThreadPool threads, LocalLayers local, ILogger<LayerGrain> logger)
     : Grain, ILayerGrain
 {
     /// <summary>How often the grain looks for signals that came straight from a neighbour, and keeps itself alive twice as long.</summary>
@@ -42,7 +43,7 @@ public sealed class LayerGrain(ILocalSiloDetails silo, ICheckpointStore checkpoi
             previous?.Free();
             _worker = null;
             _bytesSent = previous?.BytesSent ?? _bytesSent;
-            _worker = await LayerWorker.Start(setup, cores, local, GrainFactory, silo.Name, _bytesSent, _faultStep, _stateLossStep, logger);
+            _worker = await LayerWorker.Start(setup, cores, threads, local, GrainFactory, silo.Name, _bytesSent, _faultStep, _stateLossStep, logger);
             _stateLossStep = long.MinValue; // once: the worker drops its state at that step, and its successor does not
             _keepAlive ??= this.RegisterGrainTimer(KeepAliveWhileSignalled,
                 new GrainTimerCreationOptions(KeepAlivePeriod, KeepAlivePeriod) { Interleave = true });

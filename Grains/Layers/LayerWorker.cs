@@ -82,12 +82,12 @@ public sealed class LayerWorker
     /// <param name="bytesSent">What the layer's grain has counted as sent so far (by the workers before this one).</param>
     /// <param name="faultStep">The step at which a signal fails, armed for testing (<c>long.MinValue</c>: none).</param>
     /// <param name="stateLossStep">The step at which the layer drops its state, once, armed for testing (<c>long.MinValue</c>: none).</param>
-    public static async Task<LayerWorker> Start(LayerSetup setup, CoreBudget cores, LocalLayers local, IGrainFactory grains, string siloName,
-        long bytesSent, long faultStep, long stateLossStep, ILogger logger)
+    public static async Task<LayerWorker> Start(LayerSetup setup, CoreBudget cores, TensorThreadPool threads, LocalLayers local, IGrainFactory grains,
+        string siloName, long bytesSent, long faultStep, long stateLossStep, ILogger logger)
     {
         var device = DeviceName.ToDevice(setup.Device);
         // Index first: Linux keeps 15 characters of a thread's name, and top or perf should tell the layers apart.
-        var thread = new TensorThread($"layer {setup.Index} of {setup.Spec.JobId}", device.type == TorchSharp.DeviceType.CPU ? cores : null);
+        var thread = threads.Rent($"layer {setup.Index} of {setup.Spec.JobId}", device.type == TorchSharp.DeviceType.CPU ? cores : null);
         Layer layer;
         try
         {
@@ -270,7 +270,8 @@ public sealed class LayerWorker
     });
 
     /// <summary>
-    /// Stops being findable, disposes the layer on its thread after any work still queued there, then ends the thread.
+    /// Stops being findable, disposes the layer on its thread after any work still queued there, then gives the thread
+    /// back to the silo's pool.
     /// Idempotent; a signal arriving afterwards fails as one to a layer with no state.
     /// </summary>
     public void Free()

@@ -1,15 +1,14 @@
-using System.Collections.Concurrent;
-using Countercurrent.Learning;
-
 namespace Countercurrent.Grains.Layers;
 
 /// <summary>
-/// A dedicated thread on which one layer does all its tensor work, one work item at a time, in the order given.
+/// A dedicated thread on which one layer does all its tensor work, one work item at a time, in the order given: a
+/// thread of its own, or a lease of one of the silo's <see cref="TensorThreadPool"/> (a layer's, so that threads
+/// outlive jobs).
 /// <para>
 /// Grain turns run on whatever thread-pool thread is free, and every new thread that enters libtorch becomes the
 /// master of its own OpenMP team. Measured here with the 784-1024-1024-10 MLP and 2 torch threads, that cost the
 /// embedded silo ~10% against in-process training, while with 1 torch thread the two were equal. One long-lived thread
-/// per layer keeps one warm team per layer. On a CPU layer each work item first takes cores from the silo's
+/// per layer keeps one warm team per layer (<see cref="TensorThreadLoop"/> runs the items). On a CPU layer each work item first takes cores from the silo's
 /// <see cref="CoreBudget"/> and runs with that many intra-op threads. Each work item is synchronous and holds its own dispose scope, so nothing
 /// thread-static (dispose scopes, grad mode) ever spans an await.
 /// </para>
@@ -21,18 +20,36 @@ namespace Countercurrent.Grains.Layers;
 /// </summary>
 public sealed class TensorThread : IDisposable
 {
-    private readonly BlockingCollection<Func<Done>> _work = new();
+    private readonly TensorThreadLoop _loop;
     private readonly CoreBudget? _cores;
     private readonly string _name;
-    private int _width;
+    private readonly TensorThreadPool? _pool;
+    private readonly Lock _gate = new();
+    private bool _disposed;
 
+    /// <summary>A thread of its own, ended by <see cref="Dispose"/>.</summary>
     /// <param name="cores">The silo's budget the work items share (a CPU layer), or null (work on an accelerator).</param>
     public TensorThread(string name, CoreBudget? cores)
+        : this(name, cores, new TensorThreadLoop(name), null)
     {
+    }
+
+    /// <summary>A lease of a pooled thread (<see cref="TensorThreadPool.Rent"/>), given back by <see cref="Dispose"/>.</summary>
+    internal TensorThread(string name, CoreBudget? cores, TensorThreadLoop loop, TensorThreadPool? pool)
+    {
+        _loop = loop;
         _cores = cores;
         _name = name;
-        var thread = new Thread(Loop) { IsBackground = true, Name = name };
-        thread.Start();
+        _pool = pool;
+        if (pool is not null)
+        {
+            // Index first: Linux keeps 15 characters of a thread's name, and top or perf should tell the layers apart.
+            loop.Post(() =>
+            {
+                Thread.CurrentThread.Name = name;
+                return new Done(() => { }, null);
+            }, null);
+        }
     }
 
     /// <summary>Runs <paramref name="work"/> on the thread; the task completes (on the caller's scheduler when awaited) with its result or exception.</summary>
@@ -42,7 +59,7 @@ public sealed class TensorThread : IDisposable
     /// Runs <paramref name="work"/> on the thread and completes the task with its result as soon as it returns (and the
     /// item's cores are given back); then runs the follow-up it returned, if any, before the next work item. A
     /// follow-up must not throw (the thread would end): it catches its own failures and reports them through later work.
-    /// Fails with <see cref="ObjectDisposedException"/> once the thread was disposed.
+    /// Fails with <see cref="ObjectDisposedException"/> once this thread (or lease) was disposed.
     /// </summary>
     /// <param name="continueHere">
     /// Let the task's continuations run on this thread, before the follow-up, when their awaiter has no scheduler of its
@@ -55,26 +72,31 @@ public sealed class TensorThread : IDisposable
         var done = new TaskCompletionSource<T>(continueHere ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         // The caller's context flows with the work, so a sampled step's current span parents the spans made inside.
         var context = ExecutionContext.Capture();
+        Func<Done> item = () =>
+        {
+            try
+            {
+                var handOver = context is null ? work() : RunIn(context, work);
+                var followUp = handOver.FollowUp;
+                return new Done(() => done.SetResult(handOver.Result),
+                    followUp is null || context is null ? followUp : () => RunIn(context, followUp));
+            }
+            catch (Exception e)
+            {
+                return new Done(() => done.SetException(e), null);
+            }
+        };
         try
         {
-            _work.Add(() =>
+            // Under the lease's lock, so that nothing is queued after the lease gave its thread back.
+            lock (_gate)
             {
-                try
-                {
-                    var handOver = context is null ? work() : RunIn(context, work);
-                    var followUp = handOver.FollowUp;
-                    return new Done(() => done.SetResult(handOver.Result),
-                        followUp is null || context is null ? followUp : () => RunIn(context, followUp));
-                }
-                catch (Exception e)
-                {
-                    return new Done(() => done.SetException(e), null);
-                }
-            });
+                ObjectDisposedException.ThrowIf(_disposed, _name);
+                _loop.Post(item, _cores);
+            }
         }
         catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
         {
-            // Disposed: no more work is taken.
             return Task.FromException<T>(new ObjectDisposedException(_name));
         }
         return done.Task;
@@ -89,61 +111,33 @@ public sealed class TensorThread : IDisposable
 
     private static void RunIn(ExecutionContext context, Action work) => ExecutionContext.Run(context, _ => work(), null);
 
-    private void Loop()
+    /// <summary>
+    /// Lets queued work finish, then ends the thread, or gives it back to its pool; work handed in afterwards fails
+    /// with <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public void Dispose()
     {
-        foreach (var item in _work.GetConsumingEnumerable())
+        lock (_gate)
         {
-            if (_cores is null)
+            if (_disposed)
             {
-                var ran = item();
-                ran.Complete();
-                ran.FollowUp?.Invoke();
-                continue;
+                return;
             }
-            Done done;
-            var width = _cores.Take();
-            try
+            _disposed = true;
+            if (_pool is null)
             {
-                SetWidth(width);
-                done = item();
+                _loop.Stop();
+                return;
             }
-            finally
+            var pool = _pool;
+            var loop = _loop;
+            _loop.Post(() =>
             {
-                _cores.Give(width);
-            }
-            done.Complete();
-            if (done.FollowUp is not { } followUp)
-            {
-                continue;
-            }
-            _cores.TakeForFollowUp();
-            try
-            {
-                SetWidth(1);
-                followUp();
-            }
-            finally
-            {
-                _cores.GiveFromFollowUp();
-            }
-        }
-        _work.Dispose();
-    }
-
-    private void SetWidth(int width)
-    {
-        if (width != _width)
-        {
-            TorchRuntime.SetThreadsOfThisThread(width);
-            _width = width;
+                pool.GiveBack(loop);
+                return new Done(() => { }, null);
+            }, null);
         }
     }
-
-    /// <summary>A work item that ran: completing its task (outside the item's cores), and its follow-up.</summary>
-    private readonly record struct Done(Action Complete, Action? FollowUp);
-
-    /// <summary>Lets queued work finish, then ends the thread.</summary>
-    public void Dispose() => _work.CompleteAdding();
 }
 
 /// <summary>What a work item hands back at once, and the work it goes on with on the same thread afterwards.</summary>

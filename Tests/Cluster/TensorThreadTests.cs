@@ -64,7 +64,13 @@ public sealed class TensorThreadTests
             return Thread.CurrentThread.Name;
         }
 
-        Assert.Equal("continues here", await HandOn().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        // The thread is held up until HandOn awaits, so that its task cannot have completed before the await.
+        using var gate = new ManualResetEventSlim();
+        var held = thread.Run(() => gate.Wait(TimeSpan.FromSeconds(10)));
+        var handedOn = HandOn();
+        gate.Set();
+        Assert.True(await held.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.Equal("continues here", await handedOn.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
         Assert.Equal(2, await thread.Run(() => order.Count).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
         Assert.Equal(["continuation, 0 cores in use", "follow-up"], order);
     }
@@ -76,6 +82,34 @@ public sealed class TensorThreadTests
         thread.Dispose();
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => thread.Run(() => 1));
+    }
+
+    [Fact]
+    public async Task A_pooled_thread_serves_the_next_lease_after_the_last_item_of_the_one_before_and_not_the_old_lease()
+    {
+        var pool = new TensorThreadPool();
+        CoreBudget? budget = null; // no core budget: the first lease's last item blocks while the second lease works
+        var first = pool.Rent("layer 0 of a", budget);
+        var firstThread = await first.Run(() => Environment.CurrentManagedThreadId);
+        using var release = new ManualResetEventSlim();
+        var queued = first.Run(() => release.Wait(TimeSpan.FromSeconds(10)));
+        first.Dispose();
+
+        using var second = pool.Rent("layer 0 of b", budget);
+        Assert.Equal(2, pool.Made); // the first thread was still busy with its lease's last item
+        var secondThread = await second.Run(() => Environment.CurrentManagedThreadId);
+        Assert.NotEqual(firstThread, secondThread);
+        release.Set();
+        Assert.True(await queued.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => first.Run(() => 1));
+
+        second.Dispose();
+        Assert.True(SpinWait.SpinUntil(() => pool.Idle == 2, TimeSpan.FromSeconds(10)), $"both threads are given back ({pool.Idle} idle, {pool.Made} made)");
+        using var third = pool.Rent("layer 1 of b", budget);
+        var thirdThread = await third.Run(() => (Id: Environment.CurrentManagedThreadId, Thread.CurrentThread.Name));
+        Assert.Equal(2, pool.Made);
+        Assert.Contains(thirdThread.Id, new[] { firstThread, secondThread });
+        Assert.Equal("layer 1 of b", thirdThread.Name);
     }
 
     [Fact]
