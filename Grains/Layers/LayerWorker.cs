@@ -20,8 +20,9 @@ namespace Countercurrent.Grains.Layers;
 /// <para>
 /// A neighbour active on this silo (<see cref="LocalLayers"/>) gets its signal as tensors (<see cref="HandedSignals"/>)
 /// by a direct call on its worker, and the hand-over goes from this layer's thread to the neighbour's with no grain turn
-/// in between; any other neighbour gets a grain call with payloads. So this path runs outside the grain's turns (every await here leaves the grain's scheduler), and
-/// everything it shares with them is either fixed when the worker is made, or read and written atomically. Tensor work
+/// in between; any other neighbour gets a grain call with payloads. So this path runs outside the grain's turns (every
+/// await here leaves the grain's scheduler), and everything it shares with them is either fixed when the worker is
+/// made, or read and written atomically. Tensor work
 /// happens only inside items on the layer's thread, which runs them one at a time in order; per-step state lives in
 /// the rule's stashes keyed by step.
 /// </para>
@@ -78,7 +79,7 @@ public sealed class LayerWorker
     /// <summary>Payload bytes this layer has sent (those of the worker it replaced included).</summary>
     public long BytesSent => Interlocked.Read(ref _bytesSent);
 
-    /// <summary>Builds the layer on a new thread of its own and makes it findable on this silo.</summary>
+    /// <summary>Builds the layer on a thread leased from the silo's pool and makes it findable on this silo.</summary>
     /// <param name="bytesSent">What the layer's grain has counted as sent so far (by the workers before this one).</param>
     /// <param name="faultStep">The step at which a signal fails, armed for testing (<c>long.MinValue</c>: none).</param>
     /// <param name="stateLossStep">The step at which the layer drops its state, once, armed for testing (<c>long.MinValue</c>: none).</param>
@@ -271,8 +272,7 @@ public sealed class LayerWorker
 
     /// <summary>
     /// Stops being findable, disposes the layer on its thread after any work still queued there, then gives the thread
-    /// back to the silo's pool.
-    /// Idempotent; a signal arriving afterwards fails as one to a layer with no state.
+    /// back to the silo's pool. Idempotent; a signal arriving afterwards fails as one to a layer with no state.
     /// </summary>
     public void Free()
     {
@@ -529,7 +529,6 @@ public sealed class LayerWorker
         EvalTally? Eval,
         long Bytes)
     {
-
         /// <summary>Returns the arrays this layer rented for its signals (not labels or input it passed on unchanged).</summary>
         public void ReturnBuffers()
         {

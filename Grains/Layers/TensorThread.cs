@@ -1,9 +1,8 @@
 namespace Countercurrent.Grains.Layers;
 
 /// <summary>
-/// A dedicated thread on which one layer does all its tensor work, one work item at a time, in the order given: a
-/// thread of its own, or a lease of one of the silo's <see cref="TensorThreadPool"/> (a layer's, so that threads
-/// outlive jobs).
+/// A dedicated thread on which one layer does all its tensor work, one work item at a time, in the order given: a lease
+/// of one of the silo's <see cref="TensorThreadPool"/>, so that threads outlive jobs.
 /// <para>
 /// Grain turns run on whatever thread-pool thread is free, and every new thread that enters libtorch becomes the
 /// master of its own OpenMP team. Measured here with the 784-1024-1024-10 MLP and 2 torch threads, that cost the
@@ -23,33 +22,24 @@ public sealed class TensorThread : IDisposable
     private readonly TensorThreadLoop _loop;
     private readonly CoreBudget? _cores;
     private readonly string _name;
-    private readonly TensorThreadPool? _pool;
+    private readonly TensorThreadPool _pool;
     private readonly Lock _gate = new();
     private bool _disposed;
 
-    /// <summary>A thread of its own, ended by <see cref="Dispose"/>.</summary>
+    /// <summary>A lease of one of <paramref name="pool"/>'s threads (<see cref="TensorThreadPool.Rent"/>), given back by <see cref="Dispose"/>.</summary>
     /// <param name="cores">The silo's budget the work items share (a CPU layer), or null (work on an accelerator).</param>
-    public TensorThread(string name, CoreBudget? cores)
-        : this(name, cores, new TensorThreadLoop(name), null)
-    {
-    }
-
-    /// <summary>A lease of a pooled thread (<see cref="TensorThreadPool.Rent"/>), given back by <see cref="Dispose"/>.</summary>
-    internal TensorThread(string name, CoreBudget? cores, TensorThreadLoop loop, TensorThreadPool? pool)
+    internal TensorThread(string name, CoreBudget? cores, TensorThreadLoop loop, TensorThreadPool pool)
     {
         _loop = loop;
         _cores = cores;
         _name = name;
         _pool = pool;
-        if (pool is not null)
+        // Index first: Linux keeps 15 characters of a thread's name, and top or perf should tell the layers apart.
+        loop.Post(() =>
         {
-            // Index first: Linux keeps 15 characters of a thread's name, and top or perf should tell the layers apart.
-            loop.Post(() =>
-            {
-                Thread.CurrentThread.Name = name;
-                return new Done(() => { }, null);
-            }, null);
-        }
+            Thread.CurrentThread.Name = name;
+            return new Done(() => { }, null);
+        }, null);
     }
 
     /// <summary>Runs <paramref name="work"/> on the thread; the task completes (on the caller's scheduler when awaited) with its result or exception.</summary>
@@ -112,8 +102,8 @@ public sealed class TensorThread : IDisposable
     private static void RunIn(ExecutionContext context, Action work) => ExecutionContext.Run(context, _ => work(), null);
 
     /// <summary>
-    /// Lets queued work finish, then ends the thread, or gives it back to its pool; work handed in afterwards fails
-    /// with <see cref="ObjectDisposedException"/>.
+    /// Lets queued work finish, then gives the thread back to its pool; work handed in afterwards fails with
+    /// <see cref="ObjectDisposedException"/>.
     /// </summary>
     public void Dispose()
     {
@@ -124,11 +114,6 @@ public sealed class TensorThread : IDisposable
                 return;
             }
             _disposed = true;
-            if (_pool is null)
-            {
-                _loop.Stop();
-                return;
-            }
             var pool = _pool;
             var loop = _loop;
             _loop.Post(() =>

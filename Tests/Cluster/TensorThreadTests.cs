@@ -9,7 +9,7 @@ public sealed class TensorThreadTests
     public async Task Result_comes_before_the_follow_up_and_the_next_item_runs_after_it()
     {
         var budget = new CoreBudget(1);
-        using var thread = new TensorThread("tensor thread test", budget);
+        using var thread = new TensorThreadPool().Rent("tensor thread test", budget);
         using var release = new ManualResetEventSlim();
         var order = new List<string>();
 
@@ -44,7 +44,7 @@ public sealed class TensorThreadTests
     public async Task Continuing_here_runs_what_follows_the_await_on_the_tensor_thread_before_the_follow_up()
     {
         var budget = new CoreBudget(1);
-        using var thread = new TensorThread("continues here", budget);
+        using var thread = new TensorThreadPool().Rent("continues here", budget);
         var order = new List<string>();
 
         async Task<string?> HandOn()
@@ -78,7 +78,7 @@ public sealed class TensorThreadTests
     [Fact]
     public async Task A_disposed_thread_takes_no_more_work()
     {
-        var thread = new TensorThread("disposed", new CoreBudget(1));
+        var thread = new TensorThreadPool().Rent("disposed", new CoreBudget(1));
         thread.Dispose();
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => thread.Run(() => 1));
@@ -116,7 +116,7 @@ public sealed class TensorThreadTests
     public async Task A_failing_item_fails_its_task_and_leaves_no_follow_up()
     {
         var budget = new CoreBudget(1);
-        using var thread = new TensorThread("tensor thread test", budget);
+        using var thread = new TensorThreadPool().Rent("tensor thread test", budget);
 
         Func<int> broken = () => throw new InvalidOperationException("broken");
         var failing = thread.Run(broken);
