@@ -1,11 +1,13 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Countercurrent.Client.Processes;
 
 /// <summary>
 /// A process started by the client (bench) or the tests (silo processes, redis-server): its output is kept for
-/// error messages, and it is killed with its children when disposed, also after a failure.
+/// error messages, and it is killed with its children when disposed, also after a failure (<see cref="Stop"/> first
+/// for a clean exit).
 /// </summary>
 public sealed class ChildProcess : IDisposable
 {
@@ -59,6 +61,23 @@ public sealed class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// Asks the process to end (SIGTERM: a silo's host shuts Orleans down and the runtime removes its diagnostic socket
+    /// from the temporary folder, which SIGKILL leaves behind), and kills it if it has not ended within
+    /// <paramref name="grace"/>.
+    /// </summary>
+    public void Stop(TimeSpan grace)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+        if (OperatingSystem.IsWindows() || kill(_process.Id, SigTerm) != 0 || !_process.WaitForExit(grace))
+        {
+            Kill();
+        }
+    }
+
     public void Dispose()
     {
         try
@@ -71,6 +90,11 @@ public sealed class ChildProcess : IDisposable
         }
         _process.Dispose();
     }
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 
     private void Append(string? line)
     {

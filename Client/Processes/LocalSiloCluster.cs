@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Countercurrent.Client.Commands;
 
 namespace Countercurrent.Client.Processes;
@@ -9,6 +11,9 @@ namespace Countercurrent.Client.Processes;
 public sealed class LocalSiloCluster : IAsyncDisposable
 {
     private readonly List<ChildProcess> _silos = [];
+
+    /// <summary>How long a silo process may take to shut down when the bench ends before it is killed.</summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(15);
 
     private LocalSiloCluster()
     {
@@ -48,6 +53,9 @@ public sealed class LocalSiloCluster : IAsyncDisposable
                     .. checkpointFolder is null ? Array.Empty<string>() : [$"--Silo:CheckpointFolder={checkpointFolder}"],
                 ]));
             }
+            // The client connects once every gateway listens: one it tries too early is logged as refused, a warning
+            // per silo on every bench run.
+            await cluster.WaitForGateways(gatewayPorts, TimeSpan.FromSeconds(90), cancel);
             cluster.Connection = await ClusterConnection.Connect(string.Join(",", gatewayPorts.Select(p => $"127.0.0.1:{p}")), cancel, clusterId);
             await cluster.WaitForSilos(count, TimeSpan.FromSeconds(90), cancel);
             return cluster;
@@ -57,6 +65,33 @@ public sealed class LocalSiloCluster : IAsyncDisposable
             var logs = string.Join("\n", cluster._silos.Select(s => $"--- {s.Name}:\n{s.Tail(10)}"));
             await cluster.DisposeAsync();
             throw new ClusterUnavailableException($"{count} local silo processes did not form a cluster: {e.Message}\n{logs}");
+        }
+    }
+
+    private async Task WaitForGateways(int[] ports, TimeSpan timeout, CancellationToken cancel)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        for (var k = 0; k < ports.Length; k++)
+        {
+            while (true)
+            {
+                using var probe = new TcpClient();
+                try
+                {
+                    await probe.ConnectAsync(IPAddress.Loopback, ports[k], cancel);
+                    break;
+                }
+                catch (SocketException) when (!_silos[k].HasExited && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(100, cancel);
+                }
+                catch (SocketException e)
+                {
+                    throw new TimeoutException(_silos[k].HasExited
+                        ? $"{_silos[k].Name} exited before its gateway listened"
+                        : $"{_silos[k].Name}'s gateway did not listen on port {ports[k]} within {timeout.TotalSeconds:0} s ({e.SocketErrorCode})");
+                }
+            }
         }
     }
 
@@ -80,6 +115,8 @@ public sealed class LocalSiloCluster : IAsyncDisposable
         {
             await Connection.DisposeAsync();
         }
+        // All at once: each silo's host shuts Orleans down (a few seconds), and is killed if it takes longer than this.
+        await Task.WhenAll(_silos.Select(silo => Task.Run(() => silo.Stop(StopGrace))));
         foreach (var silo in _silos)
         {
             silo.Dispose();
