@@ -4,6 +4,7 @@ using System.Text.Json;
 using Countercurrent.Client.Processes;
 using Countercurrent.Contracts.Grains;
 using Countercurrent.Contracts.Jobs;
+using Countercurrent.Grains.Layers;
 using Countercurrent.Learning;
 using Countercurrent.Learning.Data;
 using Countercurrent.Learning.Models;
@@ -60,11 +61,16 @@ public static class BenchCommand
         var stepsPerEpoch = new BatchOrder(data.Train.Count, baseSpec.BatchSize, baseSpec.Seed, 0, maxSteps: steps).StepCount;
         // Every host starts once and serves every rule and round, so that rounds are cheap and alike.
         await using var hosts = new BenchHosts(threads, pin, cancel);
+        // The in-process trainers run on threads kept for the whole bench, as a silo keeps its layers' threads, so a
+        // round's memory figures carry less of the rounds before. In-process RSS over four rounds of ccl with the
+        // two-trainer ceiling between them: 457, 758, 760, 993 MiB with a new thread per trainer, 464, 587, 587, 720
+        // with kept threads (what remains comes with each ceiling round: two trainers at once on two malloc arenas).
+        var trainerThreads = new TensorThreadPool();
         var rows = new List<BenchRow>();
         foreach (var rules in compared)
         {
             var spec = baseSpec with { Rules = rules };
-            var modes = new List<(string Mode, Func<Task<BenchRun>> Run)> { ("in-process", () => Task.FromResult(InProcess(spec, data, ThreadsEach(threads, 1), stepsPerEpoch, warmup, cancel))) };
+            var modes = new List<(string Mode, Func<Task<BenchRun>> Run)> { ("in-process", () => OnTrainerThread(trainerThreads, "in-process", () => InProcess(spec, data, ThreadsEach(threads, 1), stepsPerEpoch, warmup, cancel))) };
             if (embeddedToo)
             {
                 modes.Add(("embedded", () => hosts.WithJob(async job => await OnSilo(await hosts.Embedded(), spec with { JobId = job }, stepsPerEpoch, warmup, cancel))));
@@ -72,7 +78,7 @@ public static class BenchCommand
             if (processes.Length > 0 && processes.Max() > 1)
             {
                 var widest = processes.Max();
-                modes.Add(($"{widest} x in-proc {ThreadsEach(threads, widest)}t", () => Task.FromResult(ParallelCeiling(spec, data, widest, threads, stepsPerEpoch, warmup, cancel))));
+                modes.Add(($"{widest} x in-proc {ThreadsEach(threads, widest)}t", () => ParallelCeiling(trainerThreads, spec, data, widest, threads, stepsPerEpoch, warmup, cancel)));
             }
             foreach (var count in processes)
             {
@@ -175,39 +181,41 @@ public static class BenchCommand
         return new BenchRun(sampler.MedianSamplesPerSecond(), sampler.Intervals, memory, 0);
     }
 
+    /// <summary>Runs <paramref name="work"/> on a thread leased from <paramref name="threads"/>, given back afterwards.</summary>
+    private static async Task<T> OnTrainerThread<T>(TensorThreadPool threads, string name, Func<T> work)
+    {
+        using var thread = threads.Rent(name, cores: null);
+        return await thread.Run(work);
+    }
+
     /// <summary>
     /// What this machine gives N copies of the work with no communication at all: N in-process trainers at once, each
     /// on its own thread with its share of the torch threads, summed. N silo processes splitting one job's layers cannot
     /// beat it; the ratio of the two is the cost of splitting (communication, waiting on each other, imbalance).
     /// </summary>
-    private static BenchRun ParallelCeiling(JobSpec spec, DatasetPair data, int count, int threads, int stepsPerEpoch, int warmup, CancellationToken cancel)
+    private static async Task<BenchRun> ParallelCeiling(TensorThreadPool threads, JobSpec spec, DatasetPair data, int count, int torchThreads, int stepsPerEpoch, int warmup, CancellationToken cancel)
     {
-        var each = ThreadsEach(threads, count);
-        var rates = new double[count];
-        var intervals = new int[count];
-        var failures = new Exception?[count];
-        var workers = Enumerable.Range(0, count).Select(k => new Thread(() =>
+        var each = ThreadsEach(torchThreads, count);
+        var leases = Enumerable.Range(0, count).Select(k => threads.Rent($"ceiling-{k}", cores: null)).ToList();
+        try
         {
+            var trainers = leases.Select(thread => thread.Run(() => InProcess(spec, data, each, stepsPerEpoch, warmup, cancel))).ToList();
             try
             {
-                var row = InProcess(spec, data, each, stepsPerEpoch, warmup, cancel);
-                rates[k] = row.SamplesPerSecond;
-                intervals[k] = row.Intervals;
+                await Task.WhenAll(trainers);
             }
-            catch (Exception e)
+            catch (Exception) when (!cancel.IsCancellationRequested)
             {
-                failures[k] = e;
+                var failure = trainers.First(t => t.IsFaulted).Exception!.InnerException!;
+                throw new InvalidOperationException($"a trainer of the parallel ceiling failed: {failure.Message}", failure);
             }
-        }) { Name = $"ceiling-{k}" }).ToList();
-        workers.ForEach(w => w.Start());
-        workers.ForEach(w => w.Join());
-        cancel.ThrowIfCancellationRequested();
-        if (failures.FirstOrDefault(f => f is not null) is { } failure)
-        {
-            throw new InvalidOperationException($"a trainer of the parallel ceiling failed: {failure.Message}", failure);
+            // No memory figures: each trainer's snapshots would count the other's tensors mid-step.
+            return new BenchRun(trainers.Sum(t => t.Result.SamplesPerSecond), trainers.Min(t => t.Result.Intervals), [], 0);
         }
-        // No memory figures: each trainer's snapshots would count the other's tensors mid-step.
-        return new BenchRun(rates.Sum(), intervals.Min(), [], 0);
+        finally
+        {
+            leases.ForEach(lease => lease.Dispose());
+        }
     }
 
     private static async Task<BenchRun> OnSilo(ClusterConnection connection, JobSpec spec, int stepsPerEpoch, int warmup, CancellationToken cancel)
