@@ -115,8 +115,13 @@ public sealed class LocalSiloCluster : IAsyncDisposable
         {
             await Connection.DisposeAsync();
         }
-        // All at once: each silo's host shuts Orleans down (a few seconds), and is killed if it takes longer than this.
-        await Task.WhenAll(_silos.Select(silo => Task.Run(() => silo.Stop(StopGrace))));
+        // Each silo's host shuts Orleans down (about a second here), and is killed if it takes longer than StopGrace.
+        // The others first, all at once, then the first silo: it holds the membership table the others leave.
+        await Task.WhenAll(_silos.Skip(1).Select(silo => Task.Run(() => silo.Stop(StopGrace))));
+        if (_silos.Count > 0)
+        {
+            await Task.Run(() => _silos[0].Stop(StopGrace));
+        }
         foreach (var silo in _silos)
         {
             silo.Dispose();
