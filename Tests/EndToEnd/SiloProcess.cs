@@ -37,7 +37,13 @@ public sealed class SiloProcess : IDisposable
             "--Silo:MissedProbesLimit=2",
             "--Logging:LogLevel:Default=Warning",
         ],
-        new Dictionary<string, string> { ["DOTNET_gcServer"] = "0" });
+        new Dictionary<string, string>
+        {
+            ["DOTNET_gcServer"] = "0",
+            // No diagnostic socket or debugger pipes: these silos are killed (kill -9 is what the tests are about),
+            // and a killed runtime leaves its files in the temporary folder, three per process and test run.
+            ["DOTNET_EnableDiagnostics"] = "0",
+        });
         return new SiloProcess(process, name, silo, gateway);
     }
 
