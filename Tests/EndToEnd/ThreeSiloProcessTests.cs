@@ -62,6 +62,21 @@ public sealed class ThreeSiloProcessTests
         Assert.Contains("'p1'", noDevice.Message);
     }
 
+    [Fact]
+    public async Task A_silo_process_does_not_watch_its_working_folder()
+    {
+        // The host's default reloads appsettings.json on change, by inotify watches on the working folder and every
+        // folder below it (the test binaries' folder has dozens); a silo reads its settings once, so it sets none.
+        await using var cluster = await SiloCluster.Start("w1");
+        var pid = cluster.Silos.Single().Process.Id;
+
+        var watches = Directory.GetFiles($"/proc/{pid}/fd")
+            .Where(fd => new FileInfo(fd).LinkTarget == "anon_inode:inotify")
+            .Sum(fd => File.ReadLines($"/proc/{pid}/fdinfo/{Path.GetFileName(fd)}").Count(line => line.StartsWith("inotify", StringComparison.Ordinal)));
+
+        Assert.Equal(0, watches);
+    }
+
     private static async Task<JobStatus> Run(SiloCluster cluster, JobSpec spec)
     {
         await cluster.Client.GetGrain<IJobGrain>(spec.JobId).Start(spec);
