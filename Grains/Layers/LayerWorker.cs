@@ -210,15 +210,20 @@ public sealed class LayerWorker
 
     /// <summary>
     /// Whether the weight update runs before the signals go rather than after (as a follow-up): in a sequential chain
-    /// (one step in flight, a feedback stream that starts at the top's forward pass: backprop, fa) when the item's only
-    /// signal is feedback handed to the layer below on this silo, or no signal at all. Nothing then runs beside the
-    /// update but the layer below, on the same cores: measured on the embedded silo (2 cores, backprop, MLP 784-1024-
-    /// 1024-10), deferred updates at one core each stretched the next step's forward items by 60-80% and kept the
-    /// job's thread from its turn for ~2 ms a step. A signal to another silo, a second stream (ccl's feedback from the
-    /// targets) or other steps in flight leave the update deferred, so other layers work beside it.
+    /// (one step in flight, a feedback stream that starts at the top's forward pass: backprop, fa, dfa) when the item's
+    /// only signal is feedback handed to the layer below on this silo, a broadcast (dfa's error) to layers that are all
+    /// on this silo, or no signal at all. Nothing then runs beside the update but the layers it hands to, on the same
+    /// cores: measured on the embedded silo (2 cores, MLP 784-1024-1024-10), backprop's deferred updates at one core
+    /// each stretched the next step's forward items by 60-80% and kept the job's thread from its turn for ~2 ms a step;
+    /// dfa's top, updating beside the first broadcast item, left layer 0 slow into the next step (its forward 2.3-2.5
+    /// ms against 1.3 in process; 1.35 ms with the update first, and the step's median 8.4-9.0 ms against 9.6-10.0,
+    /// scratch step timelines). This is also the order the in-process trainer takes. A signal to another silo, a second
+    /// stream (ccl's feedback from the targets) or other steps in flight leave the update deferred, so other layers
+    /// work beside it.
     /// </summary>
     private bool UpdatesBeforeHandingOver(Outgoing outgoing) =>
-        _sequentialChain && outgoing.Up is null && outgoing.UpHanded is null && outgoing.Down is null && outgoing.Broadcast is null;
+        _sequentialChain && outgoing.Up is null && outgoing.UpHanded is null && outgoing.Down is null
+        && (outgoing.Broadcast is null || _allBelow.All(layer => _local.Find(layer.Key) is not null));
 
     /// <summary>
     /// On the thread, while the rule's tensors are alive: the signals for the neighbours, handed as tensors to those on
