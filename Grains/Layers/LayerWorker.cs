@@ -223,11 +223,12 @@ public sealed class LayerWorker
     /// </summary>
     private bool UpdatesBeforeHandingOver(Outgoing outgoing) =>
         _sequentialChain && outgoing.Up is null && outgoing.UpHanded is null && outgoing.Down is null
-        && (outgoing.Broadcast is null || _allBelow.All(layer => _local.Find(layer.Key) is not null));
+        && (outgoing.Broadcast is null || outgoing.BroadcastLocal!.All(worker => worker is not null));
 
     /// <summary>
     /// On the thread, while the rule's tensors are alive: the signals for the neighbours, handed as tensors to those on
-    /// this silo and converted to payloads for the others. A broadcast (to every layer below) always goes as payloads.
+    /// this silo and converted to payloads for the others. A broadcast (to every layer below) always goes as payloads,
+    /// straight to the workers of the layers on this silo and by grain calls to the others.
     /// </summary>
     private Outgoing MakeOutgoing(RuleOutput output, ForwardSignal? received, ForwardBatch? receivedBatch)
     {
@@ -244,6 +245,7 @@ public sealed class LayerWorker
             output.Down is null || below is not null ? null : SignalConversion.ToSignal(_jobId, output.Down, index, pool),
             output.Down is null || below is null ? null : (below, HandedSignals.Hand(output.Down)),
             output.Broadcast is null ? null : SignalConversion.ToSignal(_jobId, output.Broadcast, index, pool),
+            output.Broadcast is null ? null : _allBelow.Select(layer => _local.Find(layer.Key)).ToArray(),
             output.Loss,
             output.Eval,
             bytes);
@@ -431,7 +433,8 @@ public sealed class LayerWorker
         }
         if (outgoing.Broadcast is not null)
         {
-            calls.AddRange(_allBelow.Select(layer => FeedbackTo(layer, outgoing.Broadcast)));
+            var signal = outgoing.Broadcast;
+            calls.AddRange(_allBelow.Select((layer, i) => outgoing.BroadcastLocal![i] is { } local ? local.Feedback(signal) : layer.Grain.Feedback(signal)));
         }
         var own = new StepReport(step, outgoing.Loss is { } loss ? [new LayerLoss(Index, loss)] : [], outgoing.Eval);
         if (calls.Count == 0)
@@ -443,10 +446,6 @@ public sealed class LayerWorker
         outgoing.ReturnBuffers();
         return StepReport.Merge(step, reports.Prepend(own));
     }
-
-    /// <summary>A broadcast's payload: to the worker of a layer on this silo directly, else by a grain call.</summary>
-    private Task<StepReport> FeedbackTo(Neighbour layer, FeedbackSignal signal) =>
-        _local.Find(layer.Key) is { } local ? local.Feedback(signal) : layer.Grain.Feedback(signal);
 
     /// <summary>
     /// The payloads whose arrays this call owns: those that arrived from another process with this call (see
@@ -522,7 +521,8 @@ public sealed class LayerWorker
     /// <summary>
     /// The signals a rule's output turns into, made while its tensors were alive: payloads for layers elsewhere,
     /// tensors handed to layers on this silo, and the payload bytes this layer sends (a handed tensor counts as the
-    /// payload it replaces; a broadcast once per receiver).
+    /// payload it replaces; a broadcast once per receiver). <see cref="BroadcastLocal"/> holds, for each layer below, its
+    /// worker when it is on this silo (null otherwise), looked up once for both the update-first check and the sends.
     /// </summary>
     private sealed record Outgoing(
         ForwardSignal? Up,
@@ -530,6 +530,7 @@ public sealed class LayerWorker
         FeedbackSignal? Down,
         (LayerWorker To, FeedbackBatch Batch)? DownHanded,
         FeedbackSignal? Broadcast,
+        LayerWorker?[]? BroadcastLocal,
         float? Loss,
         EvalTally? Eval,
         long Bytes)
