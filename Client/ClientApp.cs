@@ -39,7 +39,7 @@ public static class ClientApp
           --activation NAME      relu | elu | tanh | none [relu]
           --no-bias              layers without bias
           --rule NAME[,NAME...]  learning rule for all layers, or one per layer [backprop]
-                                 backprop | local-aux | ff | noprop
+                                 backprop | fa | dfa | ccl | local-aux | ff | noprop
           --aux-head KIND        local-aux classifiers: linear (DGL) | augmented (AugLocal) [linear]
           --aux-depth N          augmented heads: layers copied into the bottom layer's head [2]
           --optimizer NAME       sgd | adam [adam]       --lr X [0.001]   --momentum X [0]   --weight-decay X [0]
