@@ -18,6 +18,7 @@ public sealed class Layer : IDisposable
 {
     private Action? _pendingUpdate;
     private long _pendingStep;
+    private int _stateBytes;
 
     public Layer(LayerContext context)
     {
@@ -116,12 +117,13 @@ public sealed class Layer : IDisposable
     public byte[] SaveState()
     {
         ApplyPendingUpdate();
-        using var memory = new MemoryStream();
-        using (var writer = new BinaryWriter(memory))
+        using var memory = new MemoryStream(_stateBytes);
+        using (var writer = new BinaryWriter(memory, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             Rule.Save(writer);
         }
-        return memory.ToArray();
+        _stateBytes = (int)memory.Length;
+        return memory.Capacity == memory.Length ? memory.GetBuffer() : memory.ToArray();
     }
 
     /// <summary>Puts back a state <see cref="SaveState"/> returned (between steps: no step may be pending).</summary>
