@@ -224,6 +224,15 @@ public sealed class JobGrain(
             var curve = new LossCurveRecorder(chain.Length, order.StepCount);
             var clock = Stopwatch.StartNew();
             long samples = 0;
+            // Rewound to a mid-epoch checkpoint: the tallies go on from the ones it holds, so the epoch's figures cover it all.
+            var secondsBefore = 0.0;
+            if (Status.StepInEpoch > 0 && Status.Checkpoint is { EpochSoFar: { } soFar } c && c.Epoch == epoch && c.StepInEpoch == Status.StepInEpoch)
+            {
+                losses.Restore(soFar.LossSums, soFar.LossCounts);
+                samples = soFar.Samples;
+                secondsBefore = soFar.Seconds;
+            }
+            double Seconds() => secondsBefore + clock.Elapsed.TotalSeconds;
             var window = new StepWindow(spec.StepsInFlight);
             var started = Status.StepsDone;
             for (var s = (int)Status.StepInEpoch; s < order.StepCount && !_cancelRequested; s++, started++)
@@ -232,27 +241,27 @@ public sealed class JobGrain(
                 {
                     foreach (var report in await window.Drain())
                     {
-                        Record(report, losses, curve, samples, clock, 0);
+                        Record(report, losses, curve, samples, Seconds(), 0);
                     }
-                    await Checkpoint(layers);
+                    await Checkpoint(layers, () => new EpochProgress(samples, Seconds(), losses.Sums, losses.Counts));
                 }
                 var indices = order.Batch(s).ToArray();
                 samples += indices.Length;
                 var step = (long)epoch * order.StepCount + s;
                 foreach (var report in await window.Start(() => steps.Train(step, data.Train, indices)))
                 {
-                    Record(report, losses, curve, samples, clock, window.Count);
+                    Record(report, losses, curve, samples, Seconds(), window.Count);
                 }
             }
             foreach (var report in await window.Drain())
             {
-                Record(report, losses, curve, samples, clock, 0);
+                Record(report, losses, curve, samples, Seconds(), 0);
             }
             if (_cancelRequested)
             {
                 return;
             }
-            var seconds = clock.Elapsed.TotalSeconds;
+            var seconds = Seconds();
             // One evaluation after the other: each drains its window, so their steps never overlap on a layer.
             var validation = data.Validation is { } held ? await steps.Evaluate(held, spec.MaxEvalSamples, validation: true) : null;
             var eval = await steps.Evaluate(data.Test, spec.MaxEvalSamples);
@@ -267,7 +276,7 @@ public sealed class JobGrain(
         }
     }
 
-    private void Record(StepReport report, LossAverager losses, LossCurveRecorder curve, long samples, Stopwatch clock, int inFlight)
+    private void Record(StepReport report, LossAverager losses, LossCurveRecorder curve, long samples, double seconds, int inFlight)
     {
         // Nothing may call the job while it trains; it must not be collected as idle meanwhile.
         DelayDeactivation(TimeSpan.FromMinutes(30));
@@ -284,7 +293,7 @@ public sealed class JobGrain(
         {
             StepInEpoch = Status.StepInEpoch + 1,
             StepsDone = Status.StepsDone + 1,
-            SamplesPerSecond = samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
+            SamplesPerSecond = samples / Math.Max(seconds, 1e-9),
             StepsInFlight = inFlight,
             Layers = report.Losses.Length == 0 ? Status.Layers : Status.Layers.Select((l, i) => float.IsNaN(latest[i]) ? l : l with { LastLoss = latest[i] }).ToArray(),
             LossCurve = point is null ? Status.LossCurve : [.. Status.LossCurve, point],
@@ -306,13 +315,15 @@ public sealed class JobGrain(
     /// epoch with a new lowest validation loss it is committed as the best one too. Every other checkpoint of the job
     /// is then deleted: only the latest (to resume from) and the best (the model a validation split selects) are kept.
     /// </summary>
-    private async Task Checkpoint(ILayerGrain[] layers)
+    /// <param name="epochSoFar">For a mid-epoch checkpoint, the epoch's tallies once every layer wrote (so a rewind counts this checkpoint's time too).</param>
+    private async Task Checkpoint(ILayerGrain[] layers, Func<EpochProgress>? epochSoFar = null)
     {
         using var span = CountercurrentTelemetry.Source.StartActivity("checkpoint");
         span?.SetTag(CountercurrentTelemetry.Tags.Job, JobId).SetTag(CountercurrentTelemetry.Tags.Step, Status.StepsDone);
         var id = (Status.Checkpoint?.Id ?? -1) + 1;
         await Task.WhenAll(layers.Select(l => l.SaveCheckpoint(id)));
-        var taken = new CheckpointInfo(id, Status.Epoch, Status.StepInEpoch, Status.StepsDone, Status.History.Length, Status.LossCurve.Length, DateTimeOffset.UtcNow);
+        var taken = new CheckpointInfo(id, Status.Epoch, Status.StepInEpoch, Status.StepsDone, Status.History.Length, Status.LossCurve.Length, DateTimeOffset.UtcNow,
+            Status.StepInEpoch > 0 ? epochSoFar?.Invoke() : null);
         var atEpochEnd = taken.StepInEpoch == 0 && taken.Epoch > 0 && taken.HistoryLength == taken.Epoch;
         Status = Status with
         {

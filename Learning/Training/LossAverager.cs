@@ -10,6 +10,23 @@ public sealed class LossAverager(int layers)
 
     public float[] Latest { get; } = Enumerable.Repeat(float.NaN, layers).ToArray();
 
+    /// <summary>Each layer's loss sum so far (a copy), to carry the tally over a checkpoint.</summary>
+    public double[] Sums => (double[])_sums.Clone();
+
+    /// <summary>Each layer's number of losses so far (a copy).</summary>
+    public int[] Counts => (int[])_counts.Clone();
+
+    /// <summary>Continues from a tally taken with <see cref="Sums"/> and <see cref="Counts"/>.</summary>
+    public void Restore(double[] sums, int[] counts)
+    {
+        if (sums.Length != _sums.Length || counts.Length != _counts.Length)
+        {
+            throw new ArgumentException($"a tally of {sums.Length} layers cannot continue one of {_sums.Length}");
+        }
+        sums.CopyTo(_sums, 0);
+        counts.CopyTo(_counts, 0);
+    }
+
     public void Add(IEnumerable<LayerLoss> losses)
     {
         foreach (var (layer, loss) in losses)
