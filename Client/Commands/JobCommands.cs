@@ -26,7 +26,8 @@ public static class JobCommands
             var statuses = await Task.WhenAll(ids.Select(id => connection.Client.GetGrain<IJobGrain>(id).GetStatus()));
             foreach (var s in statuses)
             {
-                Console.Out.WriteLine($"{s.JobId,-32} {s.State,-10} epoch {s.Epoch}/{s.Spec?.Epochs}  acc {(s.History.Length > 0 ? s.History[^1].TestAccuracy : 0):0.0000}  {s.Spec?.Model} {string.Join(",", s.Spec?.Rules ?? [])}");
+                var position = s.Position();
+                Console.Out.WriteLine($"{s.JobId,-32} {s.State,-10} epoch {position.Epoch}/{position.Epochs}  acc {Accuracy(s)}  {s.Spec?.Model} {string.Join(",", s.Spec?.Rules ?? [])}");
             }
             return ExitCodes.Success;
         }
@@ -63,6 +64,9 @@ public static class JobCommands
         };
     }
 
+    /// <summary>The last evaluated epoch's test accuracy, or "-" before any evaluation.</summary>
+    private static string Accuracy(JobStatus s) => s.LatestTestAccuracy() is { } accuracy ? $"{accuracy:0.0000}" : "-";
+
     private static void Print(JobStatus s, bool json)
     {
         if (json)
@@ -70,7 +74,7 @@ public static class JobCommands
             Console.Out.WriteLine(JsonSerializer.Serialize(s, JobSpecReader.Json));
             return;
         }
-        Console.Out.WriteLine($"job {s.JobId}: {s.State}, epoch {s.Epoch}/{s.Spec?.Epochs}, step {s.StepInEpoch}/{s.StepsPerEpoch}, {s.SamplesPerSecond:N0} samples/s");
+        Console.Out.WriteLine($"job {s.JobId}: {s.State}, {s.Position()}, {s.SamplesPerSecond:N0} samples/s, test acc {Accuracy(s)}");
         foreach (var l in s.Layers)
         {
             Console.Out.WriteLine($"  {l.Description} on {l.Silo}/{l.Device}" + (float.IsNaN(l.LastLoss) ? "" : $"  last loss {l.LastLoss:0.0000}"));
@@ -81,7 +85,7 @@ public static class JobCommands
         }
         if (s.Checkpoint is { } c)
         {
-            Console.Out.WriteLine($"  checkpoint {c.Id} at step {c.StepsDone} (epoch {c.Epoch}, {c.TakenAt:u})");
+            Console.Out.WriteLine($"  checkpoint {c.Id} at step {c.StepsDone} ({c.Epoch} epoch(s) done, {c.StepInEpoch} step(s) into the next; {c.TakenAt:u})");
         }
         if (s.BestEpoch() is { } best)
         {

@@ -49,14 +49,14 @@ public sealed class JobFollower(IJobGrain job, TrainingReport report)
     /// <summary>The live view: progress of the epoch, throughput, steps in flight, and a table of the layers with their latest local loss.</summary>
     private static IRenderable Render(JobStatus s)
     {
-        var epochs = s.Spec?.Epochs ?? 1;
-        var fraction = s.StepsPerEpoch > 0 ? Math.Clamp((double)s.StepInEpoch / s.StepsPerEpoch, 0, 1) : 0;
+        var position = s.Position();
+        var fraction = position.StepsPerEpoch > 0 ? Math.Clamp((double)position.Step / position.StepsPerEpoch, 0, 1) : 0;
         const int width = 40;
         var filled = (int)Math.Round(fraction * width);
         var header = new Markup(
-            $"[bold]{Markup.Escape(s.JobId)}[/]  epoch {Math.Min(s.Epoch + 1, epochs)}/{epochs}  " +
+            $"[bold]{Markup.Escape(s.JobId)}[/]  epoch {position.Epoch}/{position.Epochs}  " +
             $"[green]{new string('━', filled)}[/][grey]{new string('━', width - filled)}[/] {fraction:P0}  " +
-            $"step {s.StepInEpoch}/{s.StepsPerEpoch}  {s.SamplesPerSecond:N0} samples/s  in flight {s.StepsInFlight}" +
+            $"step {position.Step}/{position.StepsPerEpoch}  {s.SamplesPerSecond:N0} samples/s  in flight {s.StepsInFlight}" +
             (s.Recoveries.Length > 0 ? $"  [yellow]{s.Recoveries.Length} recover{(s.Recoveries.Length == 1 ? "y" : "ies")}[/]" : ""));
         var layers = new Table().Border(TableBorder.Rounded).AddColumns("layer", "rule", "silo / device", "loss");
         foreach (var l in s.Layers)

@@ -40,6 +40,12 @@ public sealed record JobStatus
 
     public bool IsFinished => State is JobState.Completed or JobState.Failed or JobState.Cancelled;
 
+    /// <summary>The epoch and step as people count them (1-based epoch; a finished job at its last step).</summary>
+    public JobPosition Position() => JobPosition.Of(this);
+
+    /// <summary>The test accuracy of the last evaluated epoch; null before any epoch was evaluated.</summary>
+    public double? LatestTestAccuracy() => History.Length > 0 ? History[^1].TestAccuracy : null;
+
     /// <summary>The best epoch's result (see <see cref="Best"/>), or null.</summary>
     public EpochResult? BestEpoch() => Best is { HistoryLength: > 0 } b && b.HistoryLength <= History.Length ? History[b.HistoryLength - 1] : null;
 
