@@ -24,10 +24,11 @@ public static class JobCommands
         {
             var ids = await connection.Client.GetGrain<IJobRegistryGrain>(0).List();
             var statuses = await Task.WhenAll(ids.Select(id => connection.Client.GetGrain<IJobGrain>(id).GetStatus()));
-            foreach (var s in statuses)
+            // An id without a spec is a submission refused before this was fixed: it never ran.
+            foreach (var s in statuses.Where(s => s.Spec is not null))
             {
                 var position = s.Position();
-                Console.Out.WriteLine($"{s.JobId,-32} {s.State,-10} epoch {position.Epoch}/{position.Epochs}  acc {Accuracy(s)}  {s.Spec?.Model} {string.Join(",", s.Spec?.Rules ?? [])}");
+                Console.Out.WriteLine($"{s.JobId,-32} {s.State,-10} epoch {position.Epoch}/{position.Epochs}  acc {Accuracy(s)}  {s.Spec!.Model} {string.Join(",", s.Spec.Rules)}");
             }
             return ExitCodes.Success;
         }

@@ -8,6 +8,10 @@ public interface IJobRegistryGrain : IGrainWithIntegerKey
     [Alias("TryRegister")]
     Task<bool> TryRegister(string jobId);
 
+    /// <summary>Removes a job id: a submission that was refused after its id was registered leaves nothing behind.</summary>
+    [Alias("Unregister")]
+    Task Unregister(string jobId);
+
     [Alias("List")]
     Task<string[]> List();
 }

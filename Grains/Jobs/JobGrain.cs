@@ -84,8 +84,21 @@ public sealed class JobGrain(
         {
             throw new JobSpecException("jobId", $"a job with id '{JobId}' already exists; pick another id");
         }
-        var data = LoadData(spec);
-        var placed = await PlaceLayers(spec, chain, spec.Placement);
+        DatasetPair data;
+        LayerPlacementInfo[] placed;
+        try
+        {
+            data = LoadData(spec);
+            placed = await PlaceLayers(spec, chain, spec.Placement);
+        }
+        catch
+        {
+            // Refused (a pin to an unknown silo or device, a bad dataset) or failed while placing: the id was
+            // registered but the job never existed, so take the id back and free any layer configured already.
+            await ReleaseLayers(chain.Length);
+            await GrainFactory.GetGrain<IJobRegistryGrain>(0).Unregister(JobId);
+            throw;
+        }
         Status = new JobStatus
         {
             JobId = JobId,
@@ -405,18 +418,23 @@ public sealed class JobGrain(
     /// </summary>
     private async Task Finish(JobState final, JobFailure? failure, ILayerGrain[] layers)
     {
-        await Task.WhenAll(layers.Select(async l =>
+        await ReleaseLayers(layers.Length);
+        Status = Status with { State = final, Failure = failure, FinishedAt = DateTimeOffset.UtcNow, StepsInFlight = 0 };
+        await state.WriteStateAsync();
+    }
+
+    private async Task ReleaseLayers(int count)
+    {
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
         {
             try
             {
-                await l.Release();
+                await Layer(i).Release();
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "releasing a layer of job {Job} failed", JobId);
+                logger.LogWarning(e, "releasing layer {Layer} of job {Job} failed", i, JobId);
             }
         }));
-        Status = Status with { State = final, Failure = failure, FinishedAt = DateTimeOffset.UtcNow, StepsInFlight = 0 };
-        await state.WriteStateAsync();
     }
 }

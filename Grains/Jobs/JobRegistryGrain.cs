@@ -18,5 +18,13 @@ public sealed class JobRegistryGrain([PersistentState("registry", JobGrain.Stora
         return true;
     }
 
+    public async Task Unregister(string jobId)
+    {
+        if (jobs.State.Remove(jobId))
+        {
+            await jobs.WriteStateAsync();
+        }
+    }
+
     public Task<string[]> List() => Task.FromResult(jobs.State.ToArray());
 }
