@@ -9,7 +9,7 @@ namespace Countercurrent.Client;
 /// <summary>The `countercurrent` command line: parses, dispatches to a command, maps failures to exit codes.</summary>
 public static class ClientApp
 {
-    private static readonly HashSet<string> Flags = ["in-process", "json", "no-bias", "help", "no-embedded", "no-pin"];
+    private static readonly HashSet<string> Flags = ["in-process", "json", "no-bias", "help", "no-embedded", "no-pin", "latest"];
 
     public const string Usage = """
         usage: countercurrent <command> [options]
@@ -20,8 +20,9 @@ public static class ClientApp
           status    show a job's status            status <job-id> --cluster ADDR [--plot FILE.png]
           watch     follow a job until it ends      watch <job-id> --cluster ADDR
           cancel    cancel a job                   cancel <job-id> --cluster ADDR
-          resume    continue a job from its last checkpoint (after a whole-cluster restart)   resume <job-id> --cluster ADDR
-          export    write a job's trained model    export <job-id> --out DIR --cluster ADDR
+          resume    wake a running job's coordinator now (after a restart it wakes at the next call anyway)   resume <job-id> --cluster ADDR
+          export    write a finished job's model (--latest: a running job's latest checkpoint; DIR new, empty or an export, which is replaced)
+                                                   export <job-id> --out DIR [--latest] --cluster ADDR
           eval      test accuracy of an exported model or a job   eval <DIR | job-id> [--dataset NAME] [--max-eval N]
           bench     samples/s in process, on an embedded silo and on N local silo processes, same spec, one run
                     (train options, plus --epochs N [1] of --steps N [300] each (at most an epoch's batches), --warmup N [50]; --rules a,b benches each rule in turn;

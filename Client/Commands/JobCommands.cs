@@ -5,7 +5,7 @@ using Countercurrent.Contracts.Jobs;
 
 namespace Countercurrent.Client.Commands;
 
-/// <summary>`jobs`, `status`, `watch` and `cancel`: talk to a running cluster about its jobs.</summary>
+/// <summary>`jobs`, `status`, `watch`, `cancel` and `resume`: talk to a running cluster about its jobs.</summary>
 public static class JobCommands
 {
     public static async Task<int> RunAsync(CommandLineArgs args, CancellationToken cancel)
@@ -48,7 +48,15 @@ public static class JobCommands
                 status = await new JobFollower(job, report).Follow(cancel);
                 break;
             case "resume":
-                status = await job.Resume();
+                try
+                {
+                    status = await job.Resume();
+                }
+                catch (JobStateException e)
+                {
+                    Console.Error.WriteLine($"error: {e.Message}");
+                    return ExitCodes.Usage;
+                }
                 break;
         }
         Print(status, json);

@@ -21,18 +21,33 @@ public static class ModelCommands
     {
         var address = args.String("cluster") ?? ClusterConnection.DefaultGateway;
         var output = args.String("out") ?? throw new UsageException("export needs --out DIR");
+        var latest = args.Flag("latest");
         if (args.Positional.Count != 1)
         {
-            throw new UsageException("export <job-id> --out DIR [--cluster ADDR]");
+            throw new UsageException("export <job-id> --out DIR [--latest] [--cluster ADDR]");
         }
         args.RefuseUnread();
         await using var connection = await ClusterConnection.Connect(address, cancel);
-        await Export(connection.Client, args.Positional[0], output);
-        Console.Out.WriteLine($"exported job {args.Positional[0]} to {output}");
-        return ExitCodes.Success;
+        try
+        {
+            var exported = await Export(connection.Client, args.Positional[0], output, latest);
+            Console.Out.WriteLine($"exported job {args.Positional[0]} to {output}: {exported.Description}");
+            return ExitCodes.Success;
+        }
+        catch (JobStateException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Usage;
+        }
     }
 
-    public static async Task Export(IClusterClient client, string jobId, string output)
+    /// <summary>
+    /// Writes the job's model (<see cref="ExportedCheckpoint.Choose"/> says which checkpoint) into <paramref name="output"/>,
+    /// replacing a previous export there. A running job exported with <paramref name="latest"/> may commit a newer
+    /// checkpoint (and delete the one being read) meanwhile; the export then starts over from the newer one.
+    /// </summary>
+    /// <exception cref="JobStateException">The job has not finished and <paramref name="latest"/> is false, or has no checkpoint.</exception>
+    public static async Task<ExportedCheckpoint> Export(IClusterClient client, string jobId, string output, bool latest = false)
     {
         var job = client.GetGrain<IJobGrain>(jobId);
         var status = await job.GetStatus();
@@ -40,26 +55,52 @@ public static class ModelCommands
         {
             throw new ClusterUnavailableException($"job '{jobId}' is unknown to the cluster");
         }
-        // A completed job with a validation split ended with its best epoch's weights; the job exports those.
-        var model = status.ModelCheckpoint() ?? throw new UsageException($"job '{jobId}' has no committed checkpoint yet");
-        Directory.CreateDirectory(output);
+        var folder = ExportFolder.Open(output);
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                var exported = ExportedCheckpoint.Choose(status, latest);
+                try
+                {
+                    await WriteModel(job, status, exported.Checkpoint, folder.Staging);
+                }
+                catch (Grains.Checkpoints.CheckpointMissingException) when (!status.IsFinished && attempt < 5)
+                {
+                    status = await job.GetStatus();
+                    continue;
+                }
+                folder.Commit();
+                return exported;
+            }
+        }
+        catch
+        {
+            folder.Abandon();
+            throw;
+        }
+    }
+
+    private static async Task WriteModel(IJobGrain job, JobStatus status, CheckpointInfo model, string folder)
+    {
         for (var i = 0; i < status.Layers.Length; i++)
         {
-            await File.WriteAllBytesAsync(Path.Combine(output, LayerFile(i)), await job.ExportLayer(i));
+            await File.WriteAllBytesAsync(Path.Combine(folder, LayerFile(i)), await job.ExportLayer(model.Id, i));
         }
-        await File.WriteAllTextAsync(Path.Combine(output, SpecFile), JsonSerializer.Serialize(status.Spec, JobSpecReader.Json));
+        await File.WriteAllTextAsync(Path.Combine(folder, SpecFile), JsonSerializer.Serialize(status.Spec, JobSpecReader.Json));
         var manifest = new
         {
-            jobId,
+            jobId = status.JobId,
             state = status.State.ToString(),
             checkpoint = model.Id,
             epochs = model.Epoch,
+            stepInEpoch = model.StepInEpoch,
             stepsDone = model.StepsDone,
-            testAccuracy = model.HistoryLength > 0 && model.HistoryLength <= status.History.Length ? status.History[model.HistoryLength - 1].TestAccuracy : (double?)null,
+            testAccuracy = model.HistoryLength > 0 && model.HistoryLength <= status.History.Length && model.StepInEpoch == 0 ? status.History[model.HistoryLength - 1].TestAccuracy : (double?)null,
             bestEpoch = status.Best?.Epoch,
             layers = status.Layers.Select(l => new { l.Index, l.Description, l.Rule, file = LayerFile(l.Index) }),
         };
-        await File.WriteAllTextAsync(Path.Combine(output, ManifestFile), JsonSerializer.Serialize(manifest, JobSpecReader.Json));
+        await File.WriteAllTextAsync(Path.Combine(folder, ManifestFile), JsonSerializer.Serialize(manifest, JobSpecReader.Json));
     }
 
     public static async Task<int> EvalAsync(CommandLineArgs args, CancellationToken cancel)
@@ -77,17 +118,17 @@ public static class ModelCommands
         args.RefuseUnread();
         var folder = target;
         string? temporary = null;
-        if (!Directory.Exists(target))
-        {
-            temporary = Directory.CreateTempSubdirectory("countercurrent-eval-").FullName;
-            await using (var connection = await ClusterConnection.Connect(address, cancel))
-            {
-                await Export(connection.Client, target, temporary);
-            }
-            folder = temporary;
-        }
         try
         {
+            if (!Directory.Exists(target))
+            {
+                temporary = Directory.CreateTempSubdirectory("countercurrent-eval-").FullName;
+                await using (var connection = await ClusterConnection.Connect(address, cancel))
+                {
+                    await Export(connection.Client, target, temporary);
+                }
+                folder = temporary;
+            }
             var spec = JobSpecReader.FromFile(Path.Combine(folder, SpecFile));
             spec = spec with { Dataset = dataset ?? spec.Dataset, DataDirectory = dataDirectory ?? spec.DataDirectory };
             var tally = Evaluate(spec, folder, maxEval);
@@ -96,6 +137,11 @@ public static class ModelCommands
                 ? JsonSerializer.Serialize(new { model = target, dataset = spec.Dataset, testAccuracy = accuracy, testLoss = tally.MeanLoss, samples = tally.Count }, JobSpecReader.Json)
                 : $"{target} on {spec.Dataset}: test accuracy {accuracy:0.0000}, test loss {tally.MeanLoss:0.0000} over {tally.Count} samples");
             return ExitCodes.Success;
+        }
+        catch (JobStateException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Usage;
         }
         finally
         {

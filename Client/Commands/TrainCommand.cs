@@ -35,7 +35,30 @@ public static class TrainCommand
         }
         await using (var embedded = await ClusterConnection.Embedded(threads, cancel))
         {
-            return await SiloTraining.Run(embedded, spec, report, plot, cancel);
+            try
+            {
+                return await SiloTraining.Run(embedded, spec, report, plot, cancel);
+            }
+            finally
+            {
+                await DeleteCheckpoints(embedded, spec.JobId);
+            }
+        }
+    }
+
+    /// <summary>
+    /// An embedded job's state lives in this process, so once it exits nothing (export, eval, resume) can find the
+    /// job's checkpoints: they go when the run ends.
+    /// </summary>
+    private static async Task DeleteCheckpoints(ClusterConnection embedded, string jobId)
+    {
+        try
+        {
+            await embedded.Client.GetGrain<Contracts.Grains.IJobGrain>(jobId).DeleteCheckpoints();
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"warning: the checkpoints of job {jobId} were not deleted: {e.Message}");
         }
     }
 }

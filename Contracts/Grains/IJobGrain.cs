@@ -18,13 +18,26 @@ public interface IJobGrain : IGrainWithStringKey
     Task<JobStatus> Cancel();
 
     /// <summary>
-    /// Makes sure a running job is training: after a whole-cluster restart this activates the job, which restores its
-    /// layers from the last committed checkpoint and goes on. A no-op for a job that is training or finished.
+    /// Wakes a running job's coordinator: after a whole-cluster restart (or the loss of its silo) a job goes on as soon
+    /// as its grain is activated again, which any call does; this is the call that does only that. Throws
+    /// <see cref="JobStateException"/> for a job that has finished (completed, failed or cancelled): it cannot be resumed.
     /// </summary>
     [Alias("Resume")]
     Task<JobStatus> Resume();
 
-    /// <summary>The full state of one layer as of the last committed checkpoint (for export).</summary>
-    [Alias("ExportLayer")]
-    Task<byte[]> ExportLayer(int layer);
+    /// <summary>
+    /// The full state of one layer in a committed checkpoint of the job (the latest, or the best one), for export.
+    /// Throws <c>CheckpointMissingException</c> when the job no longer keeps that checkpoint (a running job commits
+    /// newer ones and deletes the older).
+    /// </summary>
+    [Alias("ExportCheckpointLayer")]
+    Task<byte[]> ExportLayer(long checkpoint, int layer);
+
+    /// <summary>
+    /// Deletes every checkpoint of a finished job, and with them its model (export then has nothing to read): for a job
+    /// whose state ends with its process, such as an embedded `train`. Throws <see cref="JobStateException"/> for a job
+    /// that is still running. Nothing to do for a job the cluster does not know.
+    /// </summary>
+    [Alias("DeleteCheckpoints")]
+    Task DeleteCheckpoints();
 }

@@ -44,6 +44,11 @@ public sealed class FolderCheckpointStore : ICheckpointStore
                     Directory.Delete(dir, recursive: true);
                 }
             }
+            // Keeping nothing (a finished job's checkpoints deleted) leaves no empty folder behind.
+            if (!Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                Directory.Delete(folder);
+            }
         }
         return Task.CompletedTask;
     }

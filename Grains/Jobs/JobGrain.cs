@@ -131,18 +131,45 @@ public sealed class JobGrain(
         return Status;
     }
 
-    public Task<JobStatus> Resume() => GetStatus();
-
-    public async Task<byte[]> ExportLayer(int layer)
+    /// <summary>A running job started training when this activation did (<see cref="OnActivateAsync"/>); nothing more to do.</summary>
+    public async Task<JobStatus> Resume()
     {
-        // A completed job with a validation split ended with its best epoch's weights: export those.
-        var checkpoint = Status.ModelCheckpoint() ?? throw new InvalidOperationException($"job {JobId} has no committed checkpoint to export");
+        if (Status.IsFinished)
+        {
+            throw new JobStateException(JobId, Status.State, $"job {JobId} is {Status.State} ({Status.Position()}); only a running job can be resumed");
+        }
+        return await GetStatus();
+    }
+
+    public async Task<byte[]> ExportLayer(long checkpoint, int layer)
+    {
+        if (checkpoint != Status.Checkpoint?.Id && checkpoint != Status.Best?.Id)
+        {
+            throw new CheckpointMissingException($"job {JobId} no longer keeps checkpoint {checkpoint} (it keeps {Kept()})");
+        }
         if (layer < 0 || layer >= Status.Layers.Length)
         {
             throw new ArgumentOutOfRangeException(nameof(layer), $"job {JobId} has layers 0..{Status.Layers.Length - 1}");
         }
-        return await checkpoints.Read(JobId, checkpoint.Id, layer);
+        return await checkpoints.Read(JobId, checkpoint, layer);
     }
+
+    public async Task DeleteCheckpoints()
+    {
+        if (Status.Spec is not null && !Status.IsFinished)
+        {
+            throw new JobStateException(JobId, Status.State, $"job {JobId} is {Status.State}; its checkpoints are deleted only once it has finished");
+        }
+        await checkpoints.DeleteExcept(JobId, []);
+        if (Status.Checkpoint is not null || Status.Best is not null)
+        {
+            Status = Status with { Checkpoint = null, Best = null };
+            await state.WriteStateAsync();
+        }
+    }
+
+    private string Kept() => Status.Checkpoint is null ? "none"
+        : Status.Best is { } best && best.Id != Status.Checkpoint.Id ? $"{Status.Checkpoint.Id} and {best.Id}" : $"{Status.Checkpoint.Id}";
 
     private DatasetPair LoadData(JobSpec spec)
     {
@@ -344,7 +371,7 @@ public sealed class JobGrain(
             Best = atEpochEnd && BestEpoch.LastIsBest(Status.History) ? taken : Status.Best,
         };
         await state.WriteStateAsync();
-        await checkpoints.DeleteExcept(JobId, Status.Best is { } best ? [id, best.Id] : [id]);
+        await checkpoints.DeleteExcept(JobId, Kept(Status));
     }
 
     /// <summary>
@@ -421,7 +448,19 @@ public sealed class JobGrain(
         await ReleaseLayers(layers.Length);
         Status = Status with { State = final, Failure = failure, FinishedAt = DateTimeOffset.UtcNow, StepsInFlight = 0 };
         await state.WriteStateAsync();
+        // A checkpoint some layers wrote but the job never committed (it failed or was cancelled while taking it) is
+        // of no use: a finished job keeps only its latest and best.
+        try
+        {
+            await checkpoints.DeleteExcept(JobId, Kept(Status));
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "deleting the uncommitted checkpoints of job {Job} failed", JobId);
+        }
     }
+
+    private static long[] Kept(JobStatus status) => [.. new[] { status.Checkpoint?.Id, status.Best?.Id }.OfType<long>().Distinct()];
 
     private async Task ReleaseLayers(int count)
     {

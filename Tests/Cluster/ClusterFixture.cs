@@ -12,6 +12,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public IClusterClient Client => Cluster.Client;
 
+    /// <summary>Where the silos' layers write checkpoints: {folder}/{job}/{checkpoint}/layer-{i}.bin.</summary>
+    public string CheckpointFolder => _checkpoints.Path;
+
     /// <summary>Silo names in the order they were started ("Primary", "Secondary_1").</summary>
     public string[] SiloNames { get; private set; } = [];
 

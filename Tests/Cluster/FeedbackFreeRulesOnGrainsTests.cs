@@ -66,7 +66,7 @@ public sealed class FeedbackFreeRulesOnGrainsTests(ClusterFixture fixture)
         var chain = JobSpecValidator.Validate(spec);
         for (var i = 0; i < chain.Length; i++)
         {
-            var state = await fixture.Client.GetGrain<IJobGrain>(spec.JobId).ExportLayer(i);
+            var state = await fixture.Client.GetGrain<IJobGrain>(spec.JobId).ExportLayer(status.ModelCheckpoint()!.Id, i);
             using var fromGrain = new Layer(new LayerContext(spec, chain, i, CPU));
             fromGrain.LoadState(state);
             using var scope = NewDisposeScope();

@@ -57,7 +57,7 @@ public sealed class TrainingOnGrainsTests(ClusterFixture fixture)
         {
             var released = await Assert.ThrowsAsync<LayerFailedException>(() => fixture.Client.GetGrain<ILayerGrain>(LayerKey.For(spec.JobId, i)).SaveState());
             Assert.True(released.StateLost, released.Message);
-            var state = await job.ExportLayer(i);
+            var state = await job.ExportLayer(status.Checkpoint!.Id, i);
             using var fromGrain = new Layer(new LayerContext(spec, chain, i, CPU));
             fromGrain.LoadState(state);
             foreach (var (grainWeight, localWeight) in fromGrain.Rule.ForwardParameters.Zip(reference.Layers[i].Rule.ForwardParameters))

@@ -83,6 +83,9 @@ public sealed class ValidationOnGrainsTests(ClusterFixture fixture)
         Assert.NotEqual(status.Checkpoint!.Id, best.Id);
         Assert.Equal(best, status.ModelCheckpoint());
         Assert.Equal(best.Epoch, status.ModelEpoch()!.Epoch);
+        // Of all the checkpoints taken, the job kept the latest and the best.
+        Assert.Equal(new[] { best.Id, status.Checkpoint.Id }.Order(),
+            Directory.GetDirectories(Path.Combine(fixture.CheckpointFolder, spec.JobId)).Select(d => long.Parse(Path.GetFileName(d))).Order());
 
         // The export reads the best checkpoint (kept through every prune): what the in-process trainer ended with, the
         // best epoch's weights.
@@ -90,7 +93,7 @@ public sealed class ValidationOnGrainsTests(ClusterFixture fixture)
         var chain = JobSpecValidator.Validate(spec);
         for (var i = 0; i < chain.Length; i++)
         {
-            AssertSameWeights(spec, chain, i, await job.ExportLayer(i), reference.Layers[i], "export");
+            AssertSameWeights(spec, chain, i, await job.ExportLayer(ExportedCheckpoint.Choose(status, latest: false).Checkpoint.Id, i), reference.Layers[i], "export");
         }
     }
 
