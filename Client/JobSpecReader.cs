@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Countercurrent.Contracts.Grains;
@@ -16,6 +17,8 @@ public static class JobSpecReader
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         // Without this "jobId": null reaches the validator as a null string and fails there with a NullReferenceException.
         RespectNullableAnnotations = true,
+        // These files and lines are read by people and JSON parsers, never embedded in HTML: "784->256", not "784-\u003E256".
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static JobSpec FromFile(string path)

@@ -16,15 +16,15 @@ namespace Countercurrent.Silo.Hosting;
 /// <summary>Makes a host a Countercurrent silo: validated options, clustering, grains, torch threads.</summary>
 public static class CountercurrentSiloExtensions
 {
+    /// <exception cref="SiloSettingsException">A setting is of the wrong type, unknown, or cannot work.</exception>
     public static HostApplicationBuilder AddCountercurrentSilo(this HostApplicationBuilder builder, Action<SiloOptions>? configure = null)
     {
-        var options = new SiloOptions();
-        builder.Configuration.GetSection(SiloOptions.Section).Bind(options);
+        var options = SiloOptionsReader.Read(builder.Configuration);
         configure?.Invoke(options);
         var result = new SiloOptionsValidator().Validate(null, options);
         if (result.Failed)
         {
-            throw new OptionsValidationException(SiloOptions.Section, typeof(SiloOptions), result.Failures);
+            throw new SiloSettingsException(string.Join(Environment.NewLine, result.Failures));
         }
         if (options.Name.Length == 0)
         {

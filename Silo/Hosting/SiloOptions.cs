@@ -66,5 +66,8 @@ public sealed class SiloOptions
 
     public string EffectiveStorage => Storage.Length > 0 ? Storage : SharedStores ? "redis" : "memory";
 
+    /// <summary>Whether anything of this silo lives in Redis: membership, job state or checkpoints.</summary>
+    public bool UsesRedis => SharedStores || EffectiveStorage == "redis" || EffectiveCheckpoints == "redis";
+
     public string EffectiveCheckpoints => Checkpoints.Length > 0 ? Checkpoints : SharedStores ? "redis" : "folder";
 }

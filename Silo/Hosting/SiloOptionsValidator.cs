@@ -1,6 +1,7 @@
 using System.Net;
 using Countercurrent.Learning.Layers;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Countercurrent.Silo.Hosting;
 
@@ -19,6 +20,10 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         if (options.Clustering is "redis" or "kubernetes" && string.IsNullOrWhiteSpace(options.Redis))
         {
             errors.Add($"Silo:Redis is empty; {options.Clustering} clustering needs a Redis connection string (host:port)");
+        }
+        if (options.UsesRedis && !string.IsNullOrWhiteSpace(options.Redis) && !IsRedisConnectionString(options.Redis, out var why))
+        {
+            errors.Add($"Silo:Redis '{options.Redis}' is not a Redis connection string (host:port[,option=value...]): {why}");
         }
         if (options.Clustering == "redis" && !IPAddress.TryParse(options.AdvertisedAddress, out _))
         {
@@ -61,6 +66,19 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             errors.Add($"Silo:Name '{options.Name}' may not hold spaces or commas");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+
+        static bool IsRedisConnectionString(string value, out string why)
+        {
+            try
+            {
+                why = ConfigurationOptions.Parse(value).EndPoints.Count == 0 ? "no host:port" : "";
+            }
+            catch (ArgumentException e)
+            {
+                why = e.Message;
+            }
+            return why.Length == 0;
+        }
 
         void Port(string setting, int port)
         {
