@@ -5,7 +5,10 @@ using Countercurrent.Contracts.Jobs;
 
 namespace Countercurrent.Client;
 
-/// <summary>Builds a job spec from a JSON file (unknown keys refused) and command-line options, options winning.</summary>
+/// <summary>
+/// Builds a job spec from a JSON file (unknown keys refused) and command-line options, options winning. Its JSON
+/// settings are also the client's for what it writes (status, jobs, export).
+/// </summary>
 public static class JobSpecReader
 {
     public static readonly JsonSerializerOptions Json = new()
@@ -16,6 +19,8 @@ public static class JobSpecReader
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         // Without this "jobId": null reaches the validator as a null string and fails there with a NullReferenceException.
         RespectNullableAnnotations = true,
+        // Enums by name ("state": "Completed"), as `train --json` writes them; numbers are still read.
+        Converters = { new JsonStringEnumConverter() },
     };
 
     public static JobSpec FromFile(string path)
