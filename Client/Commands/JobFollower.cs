@@ -1,7 +1,6 @@
 using Countercurrent.Contracts.Grains;
 using Countercurrent.Contracts.Jobs;
 using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace Countercurrent.Client.Commands;
 
@@ -29,11 +28,11 @@ public sealed class JobFollower(IJobGrain job, TrainingReport report)
             PrintNewEpochs(status, printed);
             return status;
         }
-        await console.Live(Render(status)).AutoClear(true).StartAsync(async context =>
+        await console.Live(JobProgressView.Render(status)).AutoClear(true).StartAsync(async context =>
         {
             while (true)
             {
-                context.UpdateTarget(Render(status));
+                context.UpdateTarget(JobProgressView.Render(status));
                 if (status.IsFinished)
                 {
                     break;
@@ -44,36 +43,6 @@ public sealed class JobFollower(IJobGrain job, TrainingReport report)
         });
         PrintNewEpochs(status, printed);
         return status;
-    }
-
-    /// <summary>The live view: progress of the epoch, throughput, steps in flight, and a table of the layers with their latest local loss.</summary>
-    private static IRenderable Render(JobStatus s)
-    {
-        var epochs = s.Spec?.Epochs ?? 1;
-        var fraction = s.StepsPerEpoch > 0 ? Math.Clamp((double)s.StepInEpoch / s.StepsPerEpoch, 0, 1) : 0;
-        const int width = 40;
-        var filled = (int)Math.Round(fraction * width);
-        var header = new Markup(
-            $"[bold]{Markup.Escape(s.JobId)}[/]  epoch {Math.Min(s.Epoch + 1, epochs)}/{epochs}  " +
-            $"[green]{new string('━', filled)}[/][grey]{new string('━', width - filled)}[/] {fraction:P0}  " +
-            $"step {s.StepInEpoch}/{s.StepsPerEpoch}  {s.SamplesPerSecond:N0} samples/s  in flight {s.StepsInFlight}" +
-            (s.Recoveries.Length > 0 ? $"  [yellow]{s.Recoveries.Length} recover{(s.Recoveries.Length == 1 ? "y" : "ies")}[/]" : ""));
-        var layers = new Table().Border(TableBorder.Rounded).AddColumns("layer", "rule", "silo / device", "loss");
-        foreach (var l in s.Layers)
-        {
-            layers.AddRow(Markup.Escape(l.Description), Markup.Escape(l.Rule), Markup.Escape($"{l.Silo} / {l.Device}"), float.IsNaN(l.LastLoss) ? "-" : $"{l.LastLoss:0.0000}");
-        }
-        var validation = s.Spec?.Validation > 0;
-        var history = new Table().Border(TableBorder.Rounded).AddColumns(validation
-            ? ["epoch", "validation loss", "test accuracy", "test loss", "samples/s"]
-            : ["epoch", "test accuracy", "test loss", "samples/s"]);
-        var best = s.Best?.Epoch;
-        foreach (var h in s.History.TakeLast(5))
-        {
-            string[] cells = [$"{h.Epoch}{(h.Epoch == best ? " (best)" : "")}", $"{h.TestAccuracy:0.0000}", $"{h.TestLoss:0.0000}", $"{h.SamplesPerSecond:N0}"];
-            history.AddRow(validation ? [cells[0], $"{h.ValidationLoss:0.0000}", .. cells[1..]] : cells);
-        }
-        return s.History.Length > 0 ? new Rows(header, layers, history) : new Rows(header, layers);
     }
 
     private int PrintNewEpochs(JobStatus status, int printed)
