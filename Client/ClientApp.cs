@@ -117,6 +117,12 @@ public static class ClientApp
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.Unavailable;
         }
+        catch (Exception e) when (e is OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException)
+        {
+            // A single call (status, cancel, resume, jobs) made after the last gateway went away.
+            Console.Error.WriteLine($"error: lost the cluster: {e.Message}");
+            return ExitCodes.Unavailable;
+        }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("cancelled");

@@ -43,7 +43,7 @@ public static class JobCommands
                 status = await job.Cancel();
                 break;
             case "watch":
-                status = await new JobFollower(job, report).Follow(cancel);
+                status = await new JobFollower(job, report, connection).Follow(cancel);
                 break;
             case "resume":
                 status = await job.Resume();

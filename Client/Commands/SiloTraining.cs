@@ -18,7 +18,7 @@ public static class SiloTraining
         JobStatus status;
         try
         {
-            status = await new JobFollower(job, report).Follow(cancel);
+            status = await new JobFollower(job, report, connection).Follow(cancel);
         }
         catch (OperationCanceledException)
         {
