@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Countercurrent.Client.Plots;
 using Countercurrent.Contracts.Grains;
 using Countercurrent.Contracts.Jobs;
 
@@ -50,17 +49,19 @@ public static class JobCommands
                 break;
         }
         Print(status, json);
-        if (plot is not null)
-        {
-            LearningCurvePlot.Write(plot, $"{status.JobId}: {status.Spec!.Model} {string.Join(",", status.Spec.Rules)}", status.LossCurve, status.History, status.StepsPerEpoch);
-            Console.Error.WriteLine($"learning curve: {plot}");
-        }
-        return status.State switch
+        var exitCode = status.State switch
         {
             JobState.Failed => ExitCodes.JobFailed,
             JobState.Cancelled when args.Command == "watch" => ExitCodes.Cancelled,
             _ => ExitCodes.Success,
         };
+        if (plot is not null)
+        {
+            var error = LearningCurveFile.TryWrite(plot, $"{status.JobId}: {status.Spec!.Model} {string.Join(",", status.Spec.Rules)}", status.LossCurve, status.History, status.StepsPerEpoch);
+            Console.Error.WriteLine(error is null ? $"learning curve: {plot}" : $"error: {error}");
+            exitCode = LearningCurveFile.ExitCode(exitCode, error);
+        }
+        return exitCode;
     }
 
     private static void Print(JobStatus s, bool json)

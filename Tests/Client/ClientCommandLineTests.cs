@@ -38,4 +38,21 @@ public sealed class ClientCommandLineTests
         var line = Assert.Single(ErrorLines(result));
         Assert.Equal($"error: cannot reach the cluster's Redis at 127.0.0.1:{port} (--cluster redis://127.0.0.1:{port})", line);
     }
+
+    [Fact]
+    public async Task An_unwritable_plot_path_still_prints_the_result_then_the_error_and_exits_2()
+    {
+        using var work = new TempDirectory();
+
+        var result = await ClientProcess.Run(
+            ["train", "--in-process", "--dataset", "synthetic", "--synthetic-samples", "512", "--model", "mlp:784-32-10",
+             "--batch-size", "64", "--epochs", "1", "--max-eval", "256", "--plot", "/proc/x.png"],
+            TimeSpan.FromMinutes(3), work.Path);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("Completed: test accuracy ", result.Stdout);
+        Assert.Contains(" after 1 epoch,", result.Stdout);
+        Assert.Contains("error: cannot write the learning curve to /proc/x.png", result.Stderr);
+        Assert.DoesNotContain("Unhandled exception", result.Stderr);
+    }
 }
