@@ -12,11 +12,11 @@ public static class JobCommands
         var address = args.String("cluster") ?? ClusterConnection.DefaultGateway;
         var json = args.Flag("json");
         var plot = args.Command == "status" ? args.String("plot") : null;
-        if (args.Command != "jobs" && args.Positional.Count != 1)
+        if (args.Command != "jobs" && args.Positional.Count == 0)
         {
             throw new UsageException($"'{args.Command}' needs a job id: {args.Command} <job-id> [--cluster ADDR]");
         }
-        args.RefuseUnread();
+        args.RefuseUnread(positionals: args.Command == "jobs" ? 0 : 1);
         await using var connection = await ClusterConnection.Connect(address, cancel);
         var report = new TrainingReport(json);
         if (args.Command == "jobs")

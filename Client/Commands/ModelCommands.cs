@@ -19,13 +19,14 @@ public static class ModelCommands
 
     public static async Task<int> ExportAsync(CommandLineArgs args, CancellationToken cancel)
     {
+        const string syntax = "export <job-id> --out DIR [--cluster ADDR]";
         var address = args.String("cluster") ?? ClusterConnection.DefaultGateway;
-        var output = args.String("out") ?? throw new UsageException("export needs --out DIR");
-        if (args.Positional.Count != 1)
+        if (args.Positional.Count == 0)
         {
-            throw new UsageException("export <job-id> --out DIR [--cluster ADDR]");
+            throw new UsageException($"'export' needs a job id: {syntax}");
         }
-        args.RefuseUnread();
+        var output = args.String("out") ?? throw new UsageException($"'export' needs --out DIR: {syntax}");
+        args.RefuseUnread(positionals: 1);
         await using var connection = await ClusterConnection.Connect(address, cancel);
         await Export(connection.Client, args.Positional[0], output);
         Console.Out.WriteLine($"exported job {args.Positional[0]} to {output}");
@@ -64,9 +65,9 @@ public static class ModelCommands
 
     public static async Task<int> EvalAsync(CommandLineArgs args, CancellationToken cancel)
     {
-        if (args.Positional.Count != 1)
+        if (args.Positional.Count == 0)
         {
-            throw new UsageException("eval <exported-model-dir | job-id> [--cluster ADDR] [--dataset NAME] [--data-dir DIR] [--max-eval N] [--json]");
+            throw new UsageException("'eval' needs an exported model's folder or a job id: eval <DIR | job-id> [--cluster ADDR] [--dataset NAME] [--data-dir DIR] [--max-eval N] [--json]");
         }
         var target = args.Positional[0];
         var dataset = args.String("dataset");
@@ -74,7 +75,7 @@ public static class ModelCommands
         var maxEval = args.Int("max-eval") ?? 0;
         var json = args.Flag("json");
         var address = args.String("cluster") ?? ClusterConnection.DefaultGateway;
-        args.RefuseUnread();
+        args.RefuseUnread(positionals: 1);
         var folder = target;
         string? temporary = null;
         if (!Directory.Exists(target))

@@ -39,6 +39,31 @@ public sealed class ClientCommandLineTests
         Assert.Equal($"error: cannot reach the cluster's Redis at 127.0.0.1:{port} (--cluster redis://127.0.0.1:{port})", line);
     }
 
+    [Theory]
+    [InlineData("unknown option for 'train': --foo", "train", "--epochs", "1", "--foo")]
+    [InlineData("unknown option for 'train': --no-bias2", "train", "--no-bias2", "--epochs", "1")]
+    [InlineData("unexpected argument for 'train': 'extra'", "train", "extra")]
+    [InlineData("unexpected argument for 'jobs': 'extra'", "jobs", "extra")]
+    [InlineData("unexpected argument for 'status': 'two'", "status", "one", "two")]
+    [InlineData("'export' needs a job id", "export")]
+    public async Task A_refused_command_line_names_the_problem_and_exits_2(string message, params string[] args)
+    {
+        var result = await ClientProcess.Run(args, Generous);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.StartsWith($"error: {message}", result.Stderr);
+    }
+
+    [Fact]
+    public async Task A_missing_data_dir_is_named_without_the_package_advice()
+    {
+        var result = await ClientProcess.Run(["train", "--in-process", "--data-dir", "/nonexistent-data", "--epochs", "1"], Generous);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("/nonexistent-data: dataset folder not found", result.Stderr);
+        Assert.DoesNotContain("apt-get", result.Stderr);
+    }
+
     [Fact]
     public async Task An_unwritable_plot_path_still_prints_the_result_then_the_error_and_exits_2()
     {
