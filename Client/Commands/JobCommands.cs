@@ -18,37 +18,44 @@ public static class JobCommands
         }
         args.RefuseUnread(positionals: args.Command == "jobs" ? 0 : 1);
         await using var connection = await ClusterConnection.Connect(address, cancel);
-        var report = new TrainingReport(json);
         if (args.Command == "jobs")
         {
-            var ids = await connection.Client.GetGrain<IJobRegistryGrain>(0).List();
-            var statuses = await Task.WhenAll(ids.Select(id => connection.Client.GetGrain<IJobGrain>(id).GetStatus()));
-            foreach (var s in statuses)
-            {
-                Console.Out.WriteLine($"{s.JobId,-32} {s.State,-10} epoch {s.Epoch}/{s.Spec?.Epochs}  acc {(s.History.Length > 0 ? s.History[^1].TestAccuracy : 0):0.0000}  {s.Spec?.Model} {string.Join(",", s.Spec?.Rules ?? [])}");
-            }
-            return ExitCodes.Success;
+            return await List(connection, json);
         }
         var jobId = args.Positional[0];
         var job = connection.Client.GetGrain<IJobGrain>(jobId);
         var status = await job.GetStatus();
         if (status.Spec is null)
         {
-            throw new ClusterUnavailableException($"job '{jobId}' is unknown to {connection.Description}");
+            throw connection.UnknownJob(jobId);
         }
         switch (args.Command)
         {
+            case "cancel" when status.IsFinished:
+                Console.Out.WriteLine($"job {jobId} already {status.State}; nothing to cancel");
+                return ExitCodes.Success;
             case "cancel":
                 status = await job.Cancel();
                 break;
             case "watch":
-                status = await new JobFollower(job, report, connection).Follow(cancel);
+                var report = new TrainingReport(json);
+                try
+                {
+                    status = await new JobFollower(job, report, connection).Follow(cancel);
+                }
+                catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+                {
+                    // Ctrl-C ends the watching, not the job (`cancel` does that).
+                    report.Human.WriteLine($"stopped watching job {jobId}; it goes on running (watch it again: {connection.WatchCommand(jobId)})");
+                    return ExitCodes.Success;
+                }
                 break;
             case "resume":
                 status = await job.Resume();
                 break;
         }
-        Print(status, json);
+        // watch has printed the epochs as they finished.
+        Print(status, json, epochs: args.Command != "watch");
         var exitCode = status.State switch
         {
             JobState.Failed => ExitCodes.JobFailed,
@@ -64,7 +71,29 @@ public static class JobCommands
         return exitCode;
     }
 
-    private static void Print(JobStatus s, bool json)
+    /// <summary>`jobs`: a line per job, or with --json an array of the same rows.</summary>
+    private static async Task<int> List(ClusterConnection connection, bool json)
+    {
+        var ids = await connection.Client.GetGrain<IJobRegistryGrain>(0).List();
+        var statuses = await Task.WhenAll(ids.Select(id => connection.Client.GetGrain<IJobGrain>(id).GetStatus()));
+        var rows = statuses.Select(s => new JobRow(s.JobId, s.State, s.Epoch, s.Spec?.Epochs ?? 0,
+            s.History.Length > 0 ? s.History[^1].TestAccuracy : null, s.Spec?.Model ?? "", s.Spec?.Rules ?? [])).ToList();
+        if (json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(rows, JobSpecReader.Json));
+            return ExitCodes.Success;
+        }
+        foreach (var r in rows)
+        {
+            Console.Out.WriteLine($"{r.JobId,-32} {r.State,-10} epoch {r.Epoch}/{r.Epochs}  acc {r.TestAccuracy ?? 0:0.0000}  {r.Model} {string.Join(",", r.Rules)}");
+        }
+        return ExitCodes.Success;
+    }
+
+    /// <summary>A row of `jobs`: the test accuracy is the last finished epoch's (null before the first).</summary>
+    private sealed record JobRow(string JobId, JobState State, int Epoch, int Epochs, double? TestAccuracy, string Model, string[] Rules);
+
+    private static void Print(JobStatus s, bool json, bool epochs)
     {
         if (json)
         {
@@ -76,7 +105,7 @@ public static class JobCommands
         {
             Console.Out.WriteLine($"  {l.Description} on {l.Silo}/{l.Device}" + (float.IsNaN(l.LastLoss) ? "" : $"  last loss {l.LastLoss:0.0000}"));
         }
-        foreach (var h in s.History)
+        foreach (var h in epochs ? s.History : [])
         {
             Console.Out.WriteLine("  " + TrainingReport.EpochLine(h, s.Spec?.Epochs ?? 0));
         }

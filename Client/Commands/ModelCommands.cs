@@ -28,18 +28,18 @@ public static class ModelCommands
         var output = args.String("out") ?? throw new UsageException($"'export' needs --out DIR: {syntax}");
         args.RefuseUnread(positionals: 1);
         await using var connection = await ClusterConnection.Connect(address, cancel);
-        await Export(connection.Client, args.Positional[0], output);
+        await Export(connection, args.Positional[0], output);
         Console.Out.WriteLine($"exported job {args.Positional[0]} to {output}");
         return ExitCodes.Success;
     }
 
-    public static async Task Export(IClusterClient client, string jobId, string output)
+    public static async Task Export(ClusterConnection connection, string jobId, string output)
     {
-        var job = client.GetGrain<IJobGrain>(jobId);
+        var job = connection.Client.GetGrain<IJobGrain>(jobId);
         var status = await job.GetStatus();
         if (status.Spec is null)
         {
-            throw new ClusterUnavailableException($"job '{jobId}' is unknown to the cluster");
+            throw connection.UnknownJob(jobId);
         }
         // A completed job with a validation split ended with its best epoch's weights; the job exports those.
         var model = status.ModelCheckpoint() ?? throw new UsageException($"job '{jobId}' has no committed checkpoint yet");
@@ -78,17 +78,21 @@ public static class ModelCommands
         args.RefuseUnread(positionals: 1);
         var folder = target;
         string? temporary = null;
-        if (!Directory.Exists(target))
+        if (!Directory.Exists(target) && LooksLikePath(target))
         {
-            temporary = Directory.CreateTempSubdirectory("countercurrent-eval-").FullName;
-            await using (var connection = await ClusterConnection.Connect(address, cancel))
-            {
-                await Export(connection.Client, target, temporary);
-            }
-            folder = temporary;
+            throw new UsageException($"{target}: folder does not exist (eval takes an exported model's folder or a job id)");
         }
         try
         {
+            if (!Directory.Exists(target))
+            {
+                temporary = Directory.CreateTempSubdirectory("countercurrent-eval-").FullName;
+                await using (var connection = await ClusterConnection.Connect(address, cancel))
+                {
+                    await Export(connection, target, temporary);
+                }
+                folder = temporary;
+            }
             var spec = JobSpecReader.FromFile(Path.Combine(folder, SpecFile));
             spec = spec with { Dataset = dataset ?? spec.Dataset, DataDirectory = dataDirectory ?? spec.DataDirectory };
             var tally = Evaluate(spec, folder, maxEval);
@@ -106,6 +110,9 @@ public static class ModelCommands
             }
         }
     }
+
+    /// <summary>Job ids hold no '/' and do not start with '.'; such an argument to eval meant a folder.</summary>
+    private static bool LooksLikePath(string target) => target.Contains('/') || target.StartsWith('.');
 
     /// <summary>Builds the layers of an exported model in this process, loads their states, and evaluates the test set.</summary>
     public static Contracts.Signals.EvalTally Evaluate(JobSpec spec, string folder, int maxEval)

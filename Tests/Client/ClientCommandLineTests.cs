@@ -40,6 +40,17 @@ public sealed class ClientCommandLineTests
     }
 
     [Theory]
+    [InlineData("/nonexistent/model")]
+    [InlineData("./exported")]
+    public async Task Eval_of_a_missing_folder_says_so_without_asking_a_cluster(string folder)
+    {
+        var result = await ClientProcess.Run(["eval", folder], Generous);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"error: {folder}: folder does not exist", result.Stderr);
+    }
+
+    [Theory]
     [InlineData("unknown option for 'train': --foo", "train", "--epochs", "1", "--foo")]
     [InlineData("unknown option for 'train': --no-bias2", "train", "--no-bias2", "--epochs", "1")]
     [InlineData("unexpected argument for 'train': 'extra'", "train", "extra")]
