@@ -70,7 +70,9 @@ public sealed class ClusterConnection : IAsyncDisposable
     /// Connects to a running cluster: <c>redis://host:port</c> finds the gateways in the cluster's Redis membership
     /// table; <c>host:port[,host:port...]</c> names the gateways directly (localhost clustering).
     /// </summary>
-    public static async Task<ClusterConnection> Connect(string address, CancellationToken cancel, string clusterId = "countercurrent")
+    /// <param name="limit">How long to try; <see cref="ConnectLimit"/> by default. Silos started after the whole cluster
+    /// went down stay Joining, with no gateway in the membership, until the dead silos' entries expire (about 90 s).</param>
+    public static async Task<ClusterConnection> Connect(string address, CancellationToken cancel, string clusterId = "countercurrent", TimeSpan? limit = null)
     {
         const string redisScheme = "redis://";
         var redis = address.StartsWith(redisScheme, StringComparison.OrdinalIgnoreCase) ? address[redisScheme.Length..].TrimEnd('/') : null;
@@ -90,7 +92,7 @@ public sealed class ClusterConnection : IAsyncDisposable
                 o.ServiceId = "countercurrent";
             });
             client.AddActivityPropagation();
-            client.UseConnectionRetryFilter(new ConnectDeadlineRetryFilter(ConnectLimit));
+            client.UseConnectionRetryFilter(new ConnectDeadlineRetryFilter(limit ?? ConnectLimit));
             if (redis is not null)
             {
                 client.UseRedisClustering(redis);
@@ -108,17 +110,17 @@ public sealed class ClusterConnection : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException || !cancel.IsCancellationRequested)
         {
             host.Dispose();
-            throw new ClusterUnavailableException(Unreachable(address, redis, e));
+            throw new ClusterUnavailableException(Unreachable(address, redis, limit ?? ConnectLimit, e));
         }
         return new ClusterConnection(host, $"cluster {address}", address);
     }
 
     /// <summary>One line on why the client could not connect, without the libraries' advice meant for their programmers.</summary>
-    private static string Unreachable(string address, string? redis, Exception e) => e switch
+    private static string Unreachable(string address, string? redis, TimeSpan limit, Exception e) => e switch
     {
         StackExchange.Redis.RedisConnectionException => $"cannot reach the cluster's Redis at {redis} (--cluster {address})",
         OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException or OperationCanceledException =>
-            $"cannot reach the cluster at {address}: no gateway answered within {ConnectLimit.TotalSeconds:0} s",
+            $"cannot reach the cluster at {address}: no gateway answered within {limit.TotalSeconds:0} s",
         _ => $"cannot reach the cluster at {address}: {e.Message}",
     };
 
