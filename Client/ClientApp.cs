@@ -14,27 +14,36 @@ public static class ClientApp
     public const string Usage = """
         usage: countercurrent <command> [options]
 
-        commands:
-          train     train a network (embedded silo by default; --in-process for no Orleans; --cluster ADDR for a cluster)
-          jobs      list the jobs of a cluster
-          status    show a job's status            status <job-id> --cluster ADDR [--plot FILE.png]
-          watch     follow a job until it ends      watch <job-id> --cluster ADDR
-          cancel    cancel a job                   cancel <job-id> --cluster ADDR
-          resume    wake a running job's coordinator now (after a restart it wakes at the next call anyway)   resume <job-id> --cluster ADDR
-          export    write a finished job's model (--latest: a running job's latest checkpoint; DIR new, empty or an export, which is replaced)
-                                                   export <job-id> --out DIR [--latest] --cluster ADDR
-          eval      test accuracy of an exported model or a job   eval <DIR | job-id> [--dataset NAME] [--max-eval N]
+        commands (ADDR: redis://host:port, or host:port[,host:port...] of silo gateways; [127.0.0.1:30000] except for train):
+          train     train a network          train [options]   (embedded silo by default; --in-process: no Orleans;
+                                             --cluster ADDR: submit to a cluster and follow the job; Ctrl-C cancels it)
+          jobs      list a cluster's jobs    jobs [--cluster ADDR] [--json]
+          status    show a job's status      status <job-id> [--cluster ADDR] [--json] [--plot FILE.png]
+          watch     follow a job until it ends (Ctrl-C stops watching; the job goes on)
+                                             watch <job-id> [--cluster ADDR] [--json]
+          cancel    cancel a job             cancel <job-id> [--cluster ADDR] [--json]
+          resume    wake a running job's coordinator now (after a restart it wakes at the next call anyway)
+                                             resume <job-id> [--cluster ADDR] [--json]
+          export    write a finished job's model (spec.json, model.json, layer-i.bin; --latest: a running job's
+                                             latest checkpoint; DIR new, empty or an export, which is replaced)
+                                             export <job-id> --out DIR [--latest] [--cluster ADDR]
+          eval      test accuracy of an exported model, or of a job (exported first)
+                                             eval <DIR | job-id> [--cluster ADDR] [--dataset NAME] [--data-dir DIR] [--max-eval N] [--json]
           bench     samples/s in process, on an embedded silo and on N local silo processes, same spec, one run
                     (train options, plus --epochs N [1] of --steps N [300] each (at most an epoch's batches), --warmup N [50]; --rules a,b benches each rule in turn;
                      --processes 1,2,3 adds runs on that many silo processes, each on its own share of the cores (--no-pin: not pinned),
                      and a run of as many independent in-process trainers at once; --no-embedded skips the embedded silo;
                      --rounds N [1] runs every mode N times, alternating, and reports the median of the rounds' ratios;
-                     with --processes 1,N the 'x 1 proc' column is N processes' speedup over one)
+                     with --processes 1,N the 'x 1 proc' column is N processes' speedup over one; --json: a JSON array)
+          help      this text (also --help)
 
         train options (defaults in brackets; see README.md):
+          --cluster ADDR         submit to a running cluster instead of an embedded silo
+          --in-process           run the layers in this process, without Orleans (the baseline)
           --spec FILE            job spec as JSON (options below override it)
           --dataset NAME         fashion-mnist | mnist | synthetic [fashion-mnist]
           --data-dir DIR         folder of the IDX files [/usr/share/datasets/<dataset>]
+          --synthetic-samples N  training samples of the synthetic dataset
           --model SPEC           mlp:784-1024-1024-10 | mlp:784-256x5-10 | cnn:c32k5m2-c64k5m2-1024-10
                                  (with --rule noprop, mlp:784-256x10-10 is ten denoising blocks of width 256)
           --activation NAME      relu | elu | tanh | none [relu]
@@ -49,11 +58,15 @@ public static class ClientApp
           --max-steps N          limit training steps per epoch (0: all)   --max-eval N  limit test (and validation) samples
           --validation F         hold out this fraction of the training set (0..0.5) for validation; the job ends
                                  with the weights of the epoch with the lowest validation loss [0]
+          --checkpoint-every N   also checkpoint every N steps (always at the start and after every epoch) [0]
           --job-id ID            name the job (default: generated)
           --trace-every N        trace one training step in N (0: none) [100]
           --threads N            torch threads in this process [all cores]
           --json                 print one JSON object at the end (progress goes to stderr)
           --plot FILE.png        where to write the learning curve [runs/<job-id>/learning-curve.png]
+
+        exit codes: 0 done, 1 the job failed, 2 the command line or spec was refused, or the --plot file could not be
+        written (the result is printed first), 3 the cluster is unreachable or lost, or the job unknown, 4 the job was cancelled
         """;
 
     public static async Task<int> RunAsync(string[] argv)
@@ -116,6 +129,12 @@ public static class ClientApp
         catch (ClusterUnavailableException e)
         {
             Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Unavailable;
+        }
+        catch (Exception e) when (e is OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException)
+        {
+            // A single call (status, cancel, resume, jobs) made after the last gateway went away.
+            Console.Error.WriteLine($"error: lost the cluster: {e.Message}");
             return ExitCodes.Unavailable;
         }
         catch (OperationCanceledException)

@@ -4,11 +4,15 @@ namespace Countercurrent.Client;
 
 /// <summary>
 /// Parsed command line: a command, positional arguments and <c>--name value</c> / <c>--flag</c> options. Options a
-/// command does not read are refused, so a misspelt option fails loudly instead of being ignored.
+/// command does not read, and positional arguments it does not take, are refused, so a misspelt option or a stray word
+/// fails loudly instead of being ignored. The parser knows the flags but not the other options' names: an option
+/// followed by nothing (or by another option) is refused as unknown unless a command reads it, and then as missing
+/// its value.
 /// </summary>
 public sealed class CommandLineArgs
 {
     private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _withoutValue = new(StringComparer.Ordinal);
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
 
     public CommandLineArgs(string[] args, IReadOnlySet<string> flags)
@@ -32,11 +36,14 @@ public sealed class CommandLineArgs
             }
             else if (!flags.Contains(name))
             {
-                if (i + 1 >= args.Length)
+                if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
                 {
-                    throw new UsageException($"option --{name} needs a value");
+                    value = args[++i];
                 }
-                value = args[++i];
+                else
+                {
+                    _withoutValue.Add(name);
+                }
             }
             if (!_options.TryAdd(name, value))
             {
@@ -58,7 +65,18 @@ public sealed class CommandLineArgs
 
     public bool Flag(string name) => Has(name);
 
-    public string? String(string name) => Has(name) ? _options[name] : null;
+    public string? String(string name)
+    {
+        if (!Has(name))
+        {
+            return null;
+        }
+        if (_withoutValue.Contains(name))
+        {
+            throw new UsageException($"option --{name} needs a value");
+        }
+        return _options[name];
+    }
 
     public int? Int(string name) => Parse(name, s => int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture));
 
@@ -66,9 +84,14 @@ public sealed class CommandLineArgs
 
     public double? Double(string name) => Parse(name, s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture));
 
-    /// <summary>Fails on any option no command read.</summary>
-    public void RefuseUnread()
+    /// <summary>Fails on any option the command did not read, and on positional arguments after the first <paramref name="positionals"/>.</summary>
+    public void RefuseUnread(int positionals = 0)
     {
+        if (Positional.Count > positionals)
+        {
+            var extra = Positional.Skip(positionals).ToList();
+            throw new UsageException($"unexpected argument{(extra.Count > 1 ? "s" : "")} for '{Command}': {string.Join(" ", extra.Select(e => $"'{e}'"))}");
+        }
         var unknown = _options.Keys.Where(k => !_read.Contains(k)).ToList();
         if (unknown.Count > 0)
         {

@@ -6,7 +6,10 @@ using Countercurrent.Contracts.Jobs;
 
 namespace Countercurrent.Client;
 
-/// <summary>Builds a job spec from a JSON file (unknown keys refused) and command-line options, options winning.</summary>
+/// <summary>
+/// Builds a job spec from a JSON file (unknown keys refused) and command-line options, options winning. Its JSON
+/// settings are also the client's for what it writes (status, jobs, export).
+/// </summary>
 public static class JobSpecReader
 {
     public static readonly JsonSerializerOptions Json = new()
@@ -19,6 +22,8 @@ public static class JobSpecReader
         RespectNullableAnnotations = true,
         // These files and lines are read by people and JSON parsers, never embedded in HTML: "784->256", not "784-\u003E256".
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        // Enums by name ("state": "Completed"), as `train --json` writes them; numbers are still read.
+        Converters = { new JsonStringEnumConverter() },
     };
 
     public static JobSpec FromFile(string path)

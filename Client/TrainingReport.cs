@@ -51,7 +51,7 @@ public sealed class TrainingReport(bool json)
         if (!json)
         {
             Human.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{state}: test accuracy {accuracy:0.0000} after {history.Length} epochs, {samplesPerSecond:N0} samples/s, {elapsedSeconds:0.0} s ({mode})"));
+                $"{state}: test accuracy {accuracy:0.0000} after {history.Length} epoch{(history.Length == 1 ? "" : "s")}, {samplesPerSecond:N0} samples/s, {elapsedSeconds:0.0} s ({mode})"));
             if (best is not null)
             {
                 Human.WriteLine(BestLine(best, final));

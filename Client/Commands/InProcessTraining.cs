@@ -1,4 +1,3 @@
-using Countercurrent.Client.Plots;
 using Countercurrent.Contracts.Jobs;
 using Countercurrent.Learning.Data;
 using Countercurrent.Learning.Training;
@@ -14,9 +13,13 @@ public static class InProcessTraining
         using var trainer = new InProcessTrainer(spec, data);
         var result = trainer.Run(epochDone: e => report.Epoch(e, spec.Epochs), cancel: cancel);
         var stepsPerEpoch = new BatchOrder(data.Train.Count, spec.BatchSize, spec.Seed, 0, maxSteps: spec.MaxStepsPerEpoch).StepCount;
-        LearningCurvePlot.Write(plotPath, $"{spec.JobId}: {spec.Model} {string.Join(",", spec.Rules)} (in process)", result.LossCurve, result.History, stepsPerEpoch);
-        report.Final("in-process", spec.JobId, JobState.Completed, result.History, result.SamplesPerSecond, result.ElapsedSeconds, plot: plotPath,
+        var plotError = LearningCurveFile.TryWrite(plotPath, $"{spec.JobId}: {spec.Model} {string.Join(",", spec.Rules)} (in process)", result.LossCurve, result.History, stepsPerEpoch);
+        report.Final("in-process", spec.JobId, JobState.Completed, result.History, result.SamplesPerSecond, result.ElapsedSeconds, plot: plotError is null ? plotPath : null,
             best: result.Best, final: result.Final);
-        return ExitCodes.Success;
+        if (plotError is not null)
+        {
+            Console.Error.WriteLine($"error: {plotError}");
+        }
+        return LearningCurveFile.ExitCode(ExitCodes.Success, plotError);
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Countercurrent.Client.Plots;
 using Countercurrent.Contracts.Grains;
 using Countercurrent.Contracts.Jobs;
 
@@ -13,39 +12,43 @@ public static class JobCommands
         var address = args.String("cluster") ?? ClusterConnection.DefaultGateway;
         var json = args.Flag("json");
         var plot = args.Command == "status" ? args.String("plot") : null;
-        if (args.Command != "jobs" && args.Positional.Count != 1)
+        if (args.Command != "jobs" && args.Positional.Count == 0)
         {
             throw new UsageException($"'{args.Command}' needs a job id: {args.Command} <job-id> [--cluster ADDR]");
         }
-        args.RefuseUnread();
+        args.RefuseUnread(positionals: args.Command == "jobs" ? 0 : 1);
         await using var connection = await ClusterConnection.Connect(address, cancel);
-        var report = new TrainingReport(json);
         if (args.Command == "jobs")
         {
-            var ids = await connection.Client.GetGrain<IJobRegistryGrain>(0).List();
-            var statuses = await Task.WhenAll(ids.Select(id => connection.Client.GetGrain<IJobGrain>(id).GetStatus()));
-            // An id without a spec is a submission refused before this was fixed: it never ran.
-            foreach (var s in statuses.Where(s => s.Spec is not null))
-            {
-                var position = s.Position();
-                Console.Out.WriteLine($"{s.JobId,-32} {s.State,-10} epoch {position.Epoch}/{position.Epochs}  acc {Accuracy(s)}  {s.Spec!.Model} {string.Join(",", s.Spec.Rules)}");
-            }
-            return ExitCodes.Success;
+            return await List(connection, json);
         }
         var jobId = args.Positional[0];
         var job = connection.Client.GetGrain<IJobGrain>(jobId);
         var status = await job.GetStatus();
         if (status.Spec is null)
         {
-            throw new ClusterUnavailableException($"job '{jobId}' is unknown to {connection.Description}");
+            throw connection.UnknownJob(jobId);
         }
         switch (args.Command)
         {
+            case "cancel" when status.IsFinished:
+                Console.Out.WriteLine($"job {jobId} already {status.State}; nothing to cancel");
+                return ExitCodes.Success;
             case "cancel":
                 status = await job.Cancel();
                 break;
             case "watch":
-                status = await new JobFollower(job, report).Follow(cancel);
+                var report = new TrainingReport(json);
+                try
+                {
+                    status = await new JobFollower(job, report, connection).Follow(cancel);
+                }
+                catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+                {
+                    // Ctrl-C ends the watching, not the job (`cancel` does that).
+                    report.Human.WriteLine($"stopped watching job {jobId}; it goes on running (watch it again: {connection.WatchCommand(jobId)})");
+                    return ExitCodes.Success;
+                }
                 break;
             case "resume":
                 try
@@ -59,36 +62,63 @@ public static class JobCommands
                 }
                 break;
         }
-        Print(status, json);
-        if (plot is not null)
-        {
-            LearningCurvePlot.Write(plot, $"{status.JobId}: {status.Spec!.Model} {string.Join(",", status.Spec.Rules)}", status.LossCurve, status.History, status.StepsPerEpoch);
-            Console.Error.WriteLine($"learning curve: {plot}");
-        }
-        return status.State switch
+        // watch has printed the epochs as they finished.
+        Print(status, json, epochs: args.Command != "watch");
+        var exitCode = status.State switch
         {
             JobState.Failed => ExitCodes.JobFailed,
             JobState.Cancelled when args.Command == "watch" => ExitCodes.Cancelled,
             _ => ExitCodes.Success,
         };
+        if (plot is not null)
+        {
+            var error = LearningCurveFile.TryWrite(plot, $"{status.JobId}: {status.Spec!.Model} {string.Join(",", status.Spec.Rules)}", status.LossCurve, status.History, status.StepsPerEpoch);
+            Console.Error.WriteLine(error is null ? $"learning curve: {plot}" : $"error: {error}");
+            exitCode = LearningCurveFile.ExitCode(exitCode, error);
+        }
+        return exitCode;
     }
 
     /// <summary>The last evaluated epoch's test accuracy, or "-" before any evaluation.</summary>
-    private static string Accuracy(JobStatus s) => s.LatestTestAccuracy() is { } accuracy ? $"{accuracy:0.0000}" : "-";
+    private static string Accuracy(double? accuracy) => accuracy is { } a ? $"{a:0.0000}" : "-";
 
-    private static void Print(JobStatus s, bool json)
+    /// <summary>`jobs`: a line per job, or with --json an array of the same rows.</summary>
+    private static async Task<int> List(ClusterConnection connection, bool json)
+    {
+        var ids = await connection.Client.GetGrain<IJobRegistryGrain>(0).List();
+        var statuses = await Task.WhenAll(ids.Select(id => connection.Client.GetGrain<IJobGrain>(id).GetStatus()));
+        // An id without a spec is a submission refused before refusals took their ids back: it never ran.
+        var rows = statuses.Where(s => s.Spec is not null).Select(s => (Status: s, Position: s.Position()))
+            .Select(p => new JobRow(p.Status.JobId, p.Status.State, p.Position.Epoch, p.Position.Epochs,
+                p.Status.LatestTestAccuracy(), p.Status.Spec!.Model, p.Status.Spec.Rules)).ToList();
+        if (json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(rows, JobSpecReader.Json));
+            return ExitCodes.Success;
+        }
+        foreach (var r in rows)
+        {
+            Console.Out.WriteLine($"{r.JobId,-32} {r.State,-10} epoch {r.Epoch}/{r.Epochs}  acc {Accuracy(r.TestAccuracy)}  {r.Model} {string.Join(",", r.Rules)}");
+        }
+        return ExitCodes.Success;
+    }
+
+    /// <summary>A row of `jobs`: the test accuracy is the last finished epoch's (null before the first).</summary>
+    private sealed record JobRow(string JobId, JobState State, int Epoch, int Epochs, double? TestAccuracy, string Model, string[] Rules);
+
+    private static void Print(JobStatus s, bool json, bool epochs)
     {
         if (json)
         {
             Console.Out.WriteLine(JsonSerializer.Serialize(s, JobSpecReader.Json));
             return;
         }
-        Console.Out.WriteLine($"job {s.JobId}: {s.State}, {s.Position()}, {s.SamplesPerSecond:N0} samples/s, test acc {Accuracy(s)}");
+        Console.Out.WriteLine($"job {s.JobId}: {s.State}, {s.Position()}, {s.SamplesPerSecond:N0} samples/s, test acc {Accuracy(s.LatestTestAccuracy())}");
         foreach (var l in s.Layers)
         {
             Console.Out.WriteLine($"  {l.Description} on {l.Silo}/{l.Device}" + (float.IsNaN(l.LastLoss) ? "" : $"  last loss {l.LastLoss:0.0000}"));
         }
-        foreach (var h in s.History)
+        foreach (var h in epochs ? s.History : [])
         {
             Console.Out.WriteLine("  " + TrainingReport.EpochLine(h, s.Spec?.Epochs ?? 0));
         }

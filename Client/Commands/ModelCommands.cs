@@ -19,18 +19,19 @@ public static class ModelCommands
 
     public static async Task<int> ExportAsync(CommandLineArgs args, CancellationToken cancel)
     {
+        const string syntax = "export <job-id> --out DIR [--latest] [--cluster ADDR]";
         var address = args.String("cluster") ?? ClusterConnection.DefaultGateway;
-        var output = args.String("out") ?? throw new UsageException("export needs --out DIR");
         var latest = args.Flag("latest");
-        if (args.Positional.Count != 1)
+        if (args.Positional.Count == 0)
         {
-            throw new UsageException("export <job-id> --out DIR [--latest] [--cluster ADDR]");
+            throw new UsageException($"'export' needs a job id: {syntax}");
         }
-        args.RefuseUnread();
+        var output = args.String("out") ?? throw new UsageException($"'export' needs --out DIR: {syntax}");
+        args.RefuseUnread(positionals: 1);
         await using var connection = await ClusterConnection.Connect(address, cancel);
         try
         {
-            var exported = await Export(connection.Client, args.Positional[0], output, latest);
+            var exported = await Export(connection, args.Positional[0], output, latest);
             Console.Out.WriteLine($"exported job {args.Positional[0]} to {output}: {exported.Description}");
             return ExitCodes.Success;
         }
@@ -47,13 +48,17 @@ public static class ModelCommands
     /// checkpoint (and delete the one being read) meanwhile; the export then starts over from the newer one.
     /// </summary>
     /// <exception cref="JobStateException">The job has not finished and <paramref name="latest"/> is false, or has no checkpoint.</exception>
-    public static async Task<ExportedCheckpoint> Export(IClusterClient client, string jobId, string output, bool latest = false)
+    public static Task<ExportedCheckpoint> Export(ClusterConnection connection, string jobId, string output, bool latest = false) =>
+        Export(connection.Client, jobId, output, latest, connection.Description);
+
+    /// <param name="cluster">What the cluster is called in the message for an unknown job.</param>
+    public static async Task<ExportedCheckpoint> Export(IClusterClient client, string jobId, string output, bool latest = false, string cluster = "the cluster")
     {
         var job = client.GetGrain<IJobGrain>(jobId);
         var status = await job.GetStatus();
         if (status.Spec is null)
         {
-            throw new ClusterUnavailableException($"job '{jobId}' is unknown to the cluster");
+            throw ClusterConnection.UnknownJob(jobId, cluster);
         }
         var folder = ExportFolder.Open(output);
         try
@@ -105,9 +110,9 @@ public static class ModelCommands
 
     public static async Task<int> EvalAsync(CommandLineArgs args, CancellationToken cancel)
     {
-        if (args.Positional.Count != 1)
+        if (args.Positional.Count == 0)
         {
-            throw new UsageException("eval <exported-model-dir | job-id> [--cluster ADDR] [--dataset NAME] [--data-dir DIR] [--max-eval N] [--json]");
+            throw new UsageException("'eval' needs an exported model's folder or a job id: eval <DIR | job-id> [--cluster ADDR] [--dataset NAME] [--data-dir DIR] [--max-eval N] [--json]");
         }
         var target = args.Positional[0];
         var dataset = args.String("dataset");
@@ -115,9 +120,13 @@ public static class ModelCommands
         var maxEval = args.Int("max-eval") ?? 0;
         var json = args.Flag("json");
         var address = args.String("cluster") ?? ClusterConnection.DefaultGateway;
-        args.RefuseUnread();
+        args.RefuseUnread(positionals: 1);
         var folder = target;
         string? temporary = null;
+        if (!Directory.Exists(target) && LooksLikePath(target))
+        {
+            throw new UsageException($"{target}: folder does not exist (eval takes an exported model's folder or a job id)");
+        }
         try
         {
             if (!Directory.Exists(target))
@@ -125,7 +134,7 @@ public static class ModelCommands
                 temporary = Directory.CreateTempSubdirectory("countercurrent-eval-").FullName;
                 await using (var connection = await ClusterConnection.Connect(address, cancel))
                 {
-                    await Export(connection.Client, target, temporary);
+                    await Export(connection, target, temporary);
                 }
                 folder = temporary;
             }
@@ -151,6 +160,9 @@ public static class ModelCommands
             }
         }
     }
+
+    /// <summary>Job ids hold no '/' and do not start with '.'; such an argument to eval meant a folder.</summary>
+    private static bool LooksLikePath(string target) => target.Contains('/') || target.StartsWith('.');
 
     /// <summary>Builds the layers of an exported model in this process, loads their states, and evaluates the test set.</summary>
     public static Contracts.Signals.EvalTally Evaluate(JobSpec spec, string folder, int maxEval)

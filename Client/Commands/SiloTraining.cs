@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Countercurrent.Client.Plots;
 using Countercurrent.Contracts.Grains;
 using Countercurrent.Contracts.Jobs;
 
@@ -18,7 +17,7 @@ public static class SiloTraining
         JobStatus status;
         try
         {
-            status = await new JobFollower(job, report).Follow(cancel);
+            status = await new JobFollower(job, report, connection).Follow(cancel);
         }
         catch (OperationCanceledException)
         {
@@ -27,19 +26,21 @@ public static class SiloTraining
         }
         var trainSeconds = status.History.Sum(h => h.Seconds);
         var samples = status.History.Sum(h => h.SamplesPerSecond * h.Seconds);
-        string? plot = null;
-        if (status.History.Length > 0)
-        {
-            LearningCurvePlot.Write(plotPath, $"{spec.JobId}: {spec.Model} {string.Join(",", spec.Rules)} ({connection.Description})", status.LossCurve, status.History, status.StepsPerEpoch);
-            plot = plotPath;
-        }
+        var plotError = status.History.Length > 0
+            ? LearningCurveFile.TryWrite(plotPath, $"{spec.JobId}: {spec.Model} {string.Join(",", spec.Rules)} ({connection.Description})", status.LossCurve, status.History, status.StepsPerEpoch)
+            : null;
+        var plot = status.History.Length > 0 && plotError is null ? plotPath : null;
         report.Final(connection.Description, spec.JobId, status.State, status.History, trainSeconds > 0 ? samples / trainSeconds : 0, clock.Elapsed.TotalSeconds, status.Failure, plot,
             best: status.BestEpoch(), final: status.ModelEpoch());
-        return status.State switch
+        if (plotError is not null)
+        {
+            Console.Error.WriteLine($"error: {plotError}");
+        }
+        return LearningCurveFile.ExitCode(status.State switch
         {
             JobState.Completed => ExitCodes.Success,
             JobState.Cancelled => ExitCodes.Cancelled,
             _ => ExitCodes.JobFailed,
-        };
+        }, plotError);
     }
 }

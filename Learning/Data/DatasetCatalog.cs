@@ -22,6 +22,11 @@ public static class DatasetCatalog
     /// <summary>The job's dataset; with <see cref="JobSpec.Validation"/> above 0, its training set split (<see cref="ValidationSplit"/>).</summary>
     public static DatasetPair Load(JobSpec spec)
     {
+        // A folder the user named is not the package's: installing the package would not help.
+        if (spec.Dataset is "fashion-mnist" or "mnist" && spec.DataDirectory is { Length: > 0 } given && !Directory.Exists(given))
+        {
+            throw new DataFormatException($"{given}: dataset folder not found (--data-dir)");
+        }
         var pair = spec.Dataset switch
         {
             "synthetic" => SyntheticDataset.Create(spec.SyntheticSamples, spec.Seed),

@@ -20,7 +20,7 @@ public sealed class CommandLineArgsTests
         Assert.False(args.Flag("in-process"));
         Assert.Equal(2, args.Int("threads"));
         Assert.Null(args.Double("lr"));
-        args.RefuseUnread();
+        args.RefuseUnread(positionals: 1);
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public sealed class CommandLineArgsTests
         var args = new CommandLineArgs(["train", "--epochs", "3", "--learning-rate", "0.1", "--verbose=yes"], Flags);
         Assert.Equal(3, args.Int("epochs"));
 
-        var error = Assert.Throws<UsageException>(args.RefuseUnread);
+        var error = Assert.Throws<UsageException>(() => args.RefuseUnread());
 
         Assert.Contains("'train'", error.Message);
         Assert.Contains("--learning-rate", error.Message);
@@ -60,11 +60,56 @@ public sealed class CommandLineArgsTests
     }
 
     [Fact]
-    public void OptionWithoutItsValueIsRefused()
+    public void OptionWithoutItsValueIsRefusedWhenTheCommandReadsIt()
     {
-        var error = Assert.Throws<UsageException>(() => new CommandLineArgs(["train", "--lr"], Flags));
+        var args = new CommandLineArgs(["train", "--lr"], Flags);
+
+        var error = Assert.Throws<UsageException>(() => args.Double("lr"));
 
         Assert.Contains("--lr needs a value", error.Message);
+    }
+
+    [Fact]
+    public void OptionFollowedByAnotherOptionHasNoValue()
+    {
+        var args = new CommandLineArgs(["train", "--plot", "--epochs", "1"], Flags);
+
+        Assert.Equal(1, args.Int("epochs"));
+        var error = Assert.Throws<UsageException>(() => args.String("plot"));
+        Assert.Contains("--plot needs a value", error.Message);
+    }
+
+    [Fact]
+    public void UnknownOptionAtTheEndOfTheLineIsRefusedAsUnknown()
+    {
+        var args = new CommandLineArgs(["train", "--epochs", "1", "--foo"], Flags);
+        Assert.Equal(1, args.Int("epochs"));
+
+        var error = Assert.Throws<UsageException>(() => args.RefuseUnread());
+
+        Assert.Equal("unknown option for 'train': --foo", error.Message);
+    }
+
+    [Fact]
+    public void MisspeltFlagDoesNotTakeTheNextOptionAsItsValue()
+    {
+        var args = new CommandLineArgs(["train", "--no-bias2", "--epochs", "1"], Flags);
+
+        Assert.Equal(1, args.Int("epochs"));
+        Assert.Empty(args.Positional);
+        var error = Assert.Throws<UsageException>(() => args.RefuseUnread());
+        Assert.Equal("unknown option for 'train': --no-bias2", error.Message);
+    }
+
+    [Fact]
+    public void PositionalArgumentsACommandDoesNotTakeAreRefused()
+    {
+        var train = new CommandLineArgs(["train", "extra"], Flags);
+        var status = new CommandLineArgs(["status", "job-1", "job-2"], Flags);
+
+        Assert.Equal("unexpected argument for 'train': 'extra'", Assert.Throws<UsageException>(() => train.RefuseUnread()).Message);
+        Assert.Equal("unexpected argument for 'status': 'job-2'", Assert.Throws<UsageException>(() => status.RefuseUnread(positionals: 1)).Message);
+        new CommandLineArgs(["status", "job-1"], Flags).RefuseUnread(positionals: 1);
     }
 
     [Fact]

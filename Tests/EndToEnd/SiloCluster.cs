@@ -41,7 +41,9 @@ public sealed class SiloCluster : IAsyncDisposable
         {
             await Connection.DisposeAsync();
         }
-        Connection = await ClusterConnection.Connect($"redis://{Redis.ConnectionString}", TestContext.Current.CancellationToken);
+        // After KillAll the new silos stay Joining until the dead ones' membership entries expire (about 90 s here),
+        // and open no gateway before: far longer than a command line's 15 s.
+        Connection = await ClusterConnection.Connect($"redis://{Redis.ConnectionString}", TestContext.Current.CancellationToken, limit: TimeSpan.FromMinutes(3));
         await WaitForActiveSilos(_silos.Count(s => !s.Process.HasExited), TimeSpan.FromSeconds(90));
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using Countercurrent.Contracts.Jobs;
 using Countercurrent.Learning.Data;
 using Xunit;
 
@@ -47,6 +48,16 @@ public sealed class IdxDatasetTests : IDisposable
         var trainStd = Math.Sqrt(TrainPixels.Average(p => Math.Pow(p / 255.0 - trainMean, 2)));
         var expected = (TestPixels[5] / 255.0 - trainMean) / trainStd;
         Assert.Equal(expected, data.Test.Images[5], 4);
+    }
+
+    [Fact]
+    public void AMissingFolderTheJobNamesIsRefusedWithoutThePackageAdvice()
+    {
+        var missing = _folder.File("nowhere");
+
+        var error = Assert.Throws<DataFormatException>(() => DatasetCatalog.Load(new JobSpec { Dataset = "fashion-mnist", DataDirectory = missing }));
+
+        Assert.Equal($"{missing}: dataset folder not found (--data-dir)", error.Message);
     }
 
     [Fact]
