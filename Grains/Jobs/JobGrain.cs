@@ -145,7 +145,7 @@ public sealed class JobGrain(
     {
         if (checkpoint != Status.Checkpoint?.Id && checkpoint != Status.Best?.Id)
         {
-            throw new CheckpointMissingException($"job {JobId} no longer keeps checkpoint {checkpoint} (it keeps {Kept()})");
+            throw new CheckpointMissingException($"job {JobId} no longer keeps checkpoint {checkpoint} (it keeps {(Kept(Status) is { Length: > 0 } kept ? string.Join(" and ", kept) : "none")})");
         }
         if (layer < 0 || layer >= Status.Layers.Length)
         {
@@ -167,9 +167,6 @@ public sealed class JobGrain(
             await state.WriteStateAsync();
         }
     }
-
-    private string Kept() => Status.Checkpoint is null ? "none"
-        : Status.Best is { } best && best.Id != Status.Checkpoint.Id ? $"{Status.Checkpoint.Id} and {best.Id}" : $"{Status.Checkpoint.Id}";
 
     private DatasetPair LoadData(JobSpec spec)
     {

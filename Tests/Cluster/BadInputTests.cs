@@ -12,15 +12,7 @@ public sealed class BadInputTests(ClusterFixture fixture) : IDisposable
 {
     private readonly TempDirectory _data = new();
 
-    private static JobSpec Good(string jobId) => new()
-    {
-        JobId = jobId,
-        Dataset = "synthetic",
-        SyntheticSamples = 256,
-        Model = "mlp:784-16-10",
-        BatchSize = 32,
-        Epochs = 1,
-    };
+    private static JobSpec Good(string jobId) => JobSpecs.Short(jobId);
 
     public static TheoryData<string, string, string> RefusedSpecs => new()
     {
