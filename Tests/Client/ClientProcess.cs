@@ -22,12 +22,17 @@ public sealed class ClientProcess : IDisposable
 
     public ClientProcess(IEnumerable<string> args, string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // Through `env --default-signal=INT`, which then runs dotnet in its place (same process id): a process started
+        // from a non-interactive shell's background job inherits SIGINT as ignored, and the runtime keeps it so, so a
+        // suite run that way never delivered the test's Ctrl-C to the client.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Countercurrent.Client.dll"));
         foreach (var arg in args)
         {
