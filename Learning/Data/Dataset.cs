@@ -58,8 +58,8 @@ public sealed class Dataset
     /// <summary>A new dataset holding copies of the samples at <paramref name="indices"/>, in that order.</summary>
     public Dataset Subset(IReadOnlyList<int> indices, string name)
     {
-        var images = GC.AllocateUninitializedArray<float>(indices.Count * SampleSize);
-        var labels = new long[indices.Count];
+        var images = PinnedArrays.Uninitialized<float>(indices.Count * SampleSize);
+        var labels = PinnedArrays.Uninitialized<long>(indices.Count);
         for (var i = 0; i < indices.Count; i++)
         {
             var index = indices[i];

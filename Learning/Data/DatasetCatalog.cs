@@ -86,7 +86,12 @@ public static class DatasetCatalog
         {
             throw new DataFormatException($"{imagesPath}: {imageDims[0]} images but {labelsPath} has {labelDims[0]} labels");
         }
-        return (pixels, labelBytes.Select(b => (long)b).ToArray(), [1, imageDims[1], imageDims[2]]);
+        var labels = PinnedArrays.Uninitialized<long>(labelBytes.Length);
+        for (var i = 0; i < labels.Length; i++)
+        {
+            labels[i] = labelBytes[i];
+        }
+        return (pixels, labels, [1, imageDims[1], imageDims[2]]);
     }
 
     private static string Find(string directory, string stem)
@@ -104,7 +109,7 @@ public static class DatasetCatalog
 
     private static float[] Normalise(byte[] pixels, double mean, double std)
     {
-        var result = new float[pixels.Length];
+        var result = PinnedArrays.Uninitialized<float>(pixels.Length);
         for (var i = 0; i < pixels.Length; i++)
         {
             result[i] = (float)((pixels[i] / 255.0 - mean) / std);

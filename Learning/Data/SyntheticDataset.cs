@@ -22,8 +22,8 @@ public static class SyntheticDataset
 
         Dataset Make(string name, int count)
         {
-            var images = new float[count * size];
-            var labels = new long[count];
+            var images = PinnedArrays.Uninitialized<float>(count * size);
+            var labels = PinnedArrays.Uninitialized<long>(count);
             for (var s = 0; s < count; s++)
             {
                 var label = random.Next(classes);
