@@ -27,7 +27,8 @@ namespace Countercurrent.Grains.Jobs;
 /// writes its state under a new id; the id is committed (persisted in the status) only after all wrote. When a layer
 /// loses its state (its silo died) or a call fails because a silo is gone, the job waits for the cluster to settle,
 /// places the layers again, restores every layer from the committed checkpoint, rewinds its position to it and goes
-/// on. When the job's own activation is lost, the next call activates it elsewhere and it resumes the same way.
+/// on. When the job's own activation is lost, the next call activates it elsewhere and it resumes the same way; a
+/// reminder (every minute while the job runs) is such a call, so a job goes on by itself after a whole-cluster restart.
 /// </para>
 /// <para>
 /// Reentrant so that status queries and cancellation are answered while the training loop awaits. Only the training
@@ -41,9 +42,18 @@ public sealed class JobGrain(
     ClusterDirectory cluster,
     ICheckpointStore checkpoints,
     ILocalSiloDetails silo,
-    ILogger<JobGrain> logger) : Grain, IJobGrain
+    ILogger<JobGrain> logger) : Grain, IJobGrain, IRemindable
 {
     public const string StorageName = "jobs";
+
+    /// <summary>
+    /// The reminder a running job keeps: its ticks activate the grain when nothing else would (after the whole cluster
+    /// restarted, no client attached), and activation resumes the job (<see cref="OnActivateAsync"/>). Orleans' shortest
+    /// reminder period is a minute.
+    /// </summary>
+    public const string KeepRunningReminder = "keep-running";
+
+    private static readonly TimeSpan KeepRunningPeriod = TimeSpan.FromMinutes(1);
 
     /// <summary>How long a recovery waits for the cluster to settle (a dead silo to be declared dead) before the job fails.</summary>
     private static readonly TimeSpan RecoveryDeadline = TimeSpan.FromMinutes(3);
@@ -214,6 +224,7 @@ public sealed class JobGrain(
         // Started inside a grain call: without this every step would join that call's trace.
         Activity.Current = null;
         var layers = Enumerable.Range(0, chain.Length).Select(Layer).ToArray();
+        await KeepRunning();
         try
         {
             var data = LoadData(spec);
@@ -445,6 +456,7 @@ public sealed class JobGrain(
         await ReleaseLayers(layers.Length);
         Status = Status with { State = final, Failure = failure, FinishedAt = DateTimeOffset.UtcNow, StepsInFlight = 0 };
         await state.WriteStateAsync();
+        await StopKeepingRunning();
         // A checkpoint some layers wrote but the job never committed (it failed or was cancelled while taking it) is
         // of no use: a finished job keeps only its latest and best.
         try
@@ -454,6 +466,38 @@ public sealed class JobGrain(
         catch (Exception e)
         {
             logger.LogWarning(e, "deleting the uncommitted checkpoints of job {Job} failed", JobId);
+        }
+    }
+
+    /// <summary>A tick of <see cref="KeepRunningReminder"/>: activating the grain was the point; a finished job drops the reminder.</summary>
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        reminderName == KeepRunningReminder && Status.IsFinished ? StopKeepingRunning() : Task.CompletedTask;
+
+    /// <summary>Registers <see cref="KeepRunningReminder"/>; without a reminder service the job runs, but after a whole-cluster restart only a call resumes it.</summary>
+    private async Task KeepRunning()
+    {
+        try
+        {
+            await this.RegisterOrUpdateReminder(KeepRunningReminder, KeepRunningPeriod, KeepRunningPeriod);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("job {Job} has no reminder ({Reason}): after a whole-cluster restart it goes on only when called (resume)", JobId, e.Message);
+        }
+    }
+
+    private async Task StopKeepingRunning()
+    {
+        try
+        {
+            if (await this.GetReminder(KeepRunningReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("job {Job} could not drop its reminder ({Reason}); its next tick tries again", JobId, e.Message);
         }
     }
 

@@ -65,13 +65,16 @@ public static class CountercurrentSiloExtensions
             });
             var cores = options.TorchThreads > 0 ? options.TorchThreads : Environment.ProcessorCount;
             silo.AddCountercurrentGrains(options.Name, options.Devices, cores, options.DirectHandOver);
+            // Job state and the reminders that resume running jobs after a restart live in the same place.
             if (options.EffectiveStorage == "redis")
             {
                 silo.AddRedisGrainStorage(JobGrain.StorageName, o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.Redis));
+                silo.UseRedisReminderService(o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.Redis));
             }
             else
             {
                 silo.AddMemoryGrainStorage(JobGrain.StorageName);
+                silo.UseInMemoryReminderService();
             }
             if (options.EffectiveCheckpoints == "redis")
             {

@@ -24,7 +24,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((options, silo) => silo
             .AddCountercurrentGrains(options.SiloName, ["cpu"], 1)
             .UseFolderCheckpoints(_checkpoints.Path)
-            .AddMemoryGrainStorage(Grains.Jobs.JobGrain.StorageName));
+            .AddMemoryGrainStorage(Grains.Jobs.JobGrain.StorageName)
+            .UseInMemoryReminderService());
         Cluster = builder.Build();
         await Cluster.DeployAsync();
         SiloNames = Cluster.Silos.Select(s => s.Name).ToArray();

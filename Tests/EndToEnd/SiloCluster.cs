@@ -78,6 +78,20 @@ public sealed class SiloCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until a running silo has written <paramref name="text"/>; throws with the logs after <paramref name="timeout"/>.</summary>
+    public async Task WaitForLog(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!_silos.Any(s => !s.Process.HasExited && s.Process.Tail(int.MaxValue).Contains(text, StringComparison.Ordinal)))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"no silo wrote '{text}' within {timeout}\n{Logs()}");
+            }
+            await Task.Delay(500, TestContext.Current.CancellationToken);
+        }
+    }
+
     public string Logs() => string.Join("\n", _silos.Select(s => $"--- {s.Name}:\n{s.Process.Tail()}"));
 
     public async ValueTask DisposeAsync()
