@@ -19,6 +19,9 @@ public sealed class ClusterConnection : IAsyncDisposable
     /// <summary>How long <see cref="Connect"/> tries before it reports the cluster unreachable.</summary>
     public static readonly TimeSpan ConnectLimit = TimeSpan.FromSeconds(15);
 
+    /// <summary>How often a client rereads the cluster's gateways.</summary>
+    public static readonly TimeSpan GatewayListRefreshPeriod = TimeSpan.FromSeconds(5);
+
     private readonly IHost _host;
 
     private ClusterConnection(IHost host, string description, string? address)
@@ -99,6 +102,10 @@ public sealed class ClusterConnection : IAsyncDisposable
             });
             client.AddActivityPropagation();
             client.UseConnectionRetryFilter(new ConnectDeadlineRetryFilter(limit ?? ConnectLimit));
+            // Reread the cluster's gateways every few seconds (Orleans: every minute). A client that starts while the
+            // cluster restarts may first see only the dead silos' gateways, and with a minute's period it kept trying
+            // them for a minute after the new silos were up; the reread is one membership-table read.
+            client.Configure<Orleans.Configuration.GatewayOptions>(o => o.GatewayListRefreshPeriod = GatewayListRefreshPeriod);
             if (redis is not null)
             {
                 client.UseRedisClustering(redis);

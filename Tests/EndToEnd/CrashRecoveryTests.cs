@@ -43,7 +43,10 @@ public sealed class CrashRecoveryTests
         // Usually one recovery; under load a call can still reach the dead silo after the first one and cause another.
         Assert.NotEmpty(recovered.Recoveries);
         Assert.Contains(recovered.Recoveries, r => r.MovedLayers.Length > 0);
-        Assert.True(recovered.Recoveries.SelectMany(r => r.MovedLayers).All(m => m.FromSilo == victim),
+        // Only the killed silo's layers move, except in a recovery by a new activation of the job: when the killed
+        // silo held the job grain's directory entry, the next status call may activate the job on another silo
+        // (Orleans deactivates the old one), and the new activation places every layer again from its own silo.
+        Assert.True(recovered.Recoveries.All(r => r.Reason.Contains("reactivated") || r.MovedLayers.All(m => m.FromSilo == victim)),
             $"only layers of the killed silo {victim} move; recoveries: {recoveries}\n{cluster.Logs()}");
         Assert.All(recovered.Layers, l => Assert.NotEqual(victim, l.Silo));
         // Only the steps after the committed checkpoint are run again: none when the kill came right after one, at most CheckpointEvery.

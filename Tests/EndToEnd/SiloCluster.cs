@@ -41,8 +41,8 @@ public sealed class SiloCluster : IAsyncDisposable
         {
             await Connection.DisposeAsync();
         }
-        // After KillAll the new silos stay Joining until the dead ones' membership entries expire (about 90 s here),
-        // and open no gateway before: far longer than a command line's 15 s.
+        // After KillAll the client sees the new silos' gateways once the dead silos' entries are stale (30 s with
+        // the silos' 10 s liveness period) and it has reread the list: about 32 s here, longer than a command's 15 s.
         Connection = await ClusterConnection.Connect($"redis://{Redis.ConnectionString}", TestContext.Current.CancellationToken, limit: TimeSpan.FromMinutes(3));
         await WaitForActiveSilos(_silos.Count(s => !s.Process.HasExited), TimeSpan.FromSeconds(90));
     }
