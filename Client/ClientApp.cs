@@ -22,7 +22,7 @@ public static class ClientApp
           watch     follow a job until it ends (Ctrl-C stops watching; the job goes on)
                                              watch <job-id> [--cluster ADDR] [--json]
           cancel    cancel a job             cancel <job-id> [--cluster ADDR] [--json]
-          resume    wake a running job's coordinator now (after a restart it wakes by itself within a minute)
+          resume    wake a running job's coordinator now (after a restart it wakes by itself within 10 s)
                                              resume <job-id> [--cluster ADDR] [--json]
           export    write a finished job's model (spec.json, model.json, layer-i.bin; --latest: a running job's
                                              latest checkpoint; DIR new, empty or an export, which is replaced)

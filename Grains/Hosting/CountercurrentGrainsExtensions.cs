@@ -26,6 +26,8 @@ public static class CountercurrentGrainsExtensions
         });
         silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = name);
         silo.Configure<Orleans.Configuration.GrainDirectoryOptions>(o => o.CacheSize = DirectoryCacheSize);
+        // A running job's reminder ticks every 10 s (JobGrain.KeepRunningReminder); Orleans refuses periods under a minute by default.
+        silo.Configure<Orleans.Hosting.ReminderOptions>(o => o.MinimumReminderPeriod = JobGrain.KeepRunningPeriod);
         // Carries W3C trace context through grain calls, so a traced step's spans nest across silos.
         silo.AddActivityPropagation();
         silo.Services.AddSingleton<DatasetCache>();

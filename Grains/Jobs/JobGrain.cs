@@ -28,7 +28,7 @@ namespace Countercurrent.Grains.Jobs;
 /// loses its state (its silo died) or a call fails because a silo is gone, the job waits for the cluster to settle,
 /// places the layers again, restores every layer from the committed checkpoint, rewinds its position to it and goes
 /// on. When the job's own activation is lost, the next call activates it elsewhere and it resumes the same way; a
-/// reminder (every minute while the job runs) is such a call, so a job goes on by itself after a whole-cluster restart.
+/// reminder (every 10 s while the job runs) is such a call, so a job goes on by itself after a whole-cluster restart.
 /// </para>
 /// <para>
 /// Reentrant so that status queries and cancellation are answered while the training loop awaits. Only the training
@@ -48,12 +48,15 @@ public sealed class JobGrain(
 
     /// <summary>
     /// The reminder a running job keeps: its ticks activate the grain when nothing else would (after the whole cluster
-    /// restarted, no client attached), and activation resumes the job (<see cref="OnActivateAsync"/>). Orleans' shortest
-    /// reminder period is a minute.
+    /// restarted, no client attached), and activation resumes the job (<see cref="OnActivateAsync"/>).
     /// </summary>
     public const string KeepRunningReminder = "keep-running";
 
-    private static readonly TimeSpan KeepRunningPeriod = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// How often <see cref="KeepRunningReminder"/> ticks, so how long a job may wait after its cluster is back. A tick
+    /// is a grain call on the job's silo; the reminder table is written only when the job starts and ends.
+    /// </summary>
+    public static readonly TimeSpan KeepRunningPeriod = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a recovery waits for the cluster to settle (a dead silo to be declared dead) before the job fails.</summary>
     private static readonly TimeSpan RecoveryDeadline = TimeSpan.FromMinutes(3);

@@ -71,7 +71,7 @@ public sealed class CrashRecoveryTests
 
         cluster.KillAll();
         await cluster.StartSilos("r1", "r2");
-        // Nothing calls the job: its reminder (a tick a minute) activates its grain, and the activation resumes it.
+        // Nothing calls the job: its reminder (a tick every 10 s) activates its grain, and the activation resumes it.
         await cluster.WaitForLog("job restart was running when its coordinator was lost", TimeSpan.FromMinutes(3));
         var finished = await JobWaiter.Finished(cluster.Client, "restart", TimeSpan.FromMinutes(5));
 
