@@ -21,6 +21,13 @@ public interface ILayerGrain : IGrainWithStringKey
     [Alias("Feedback")]
     Task<StepReport> Feedback(FeedbackSignal signal);
 
+    /// <summary>
+    /// Where this layer's silo takes signals over a signal link ("address:port"), or null when it takes them through
+    /// grain calls only. Also activates the layer's grain, as any call does.
+    /// </summary>
+    [Alias("GetSignalEndpoint")]
+    Task<string?> GetSignalEndpoint();
+
     /// <summary>The layer's full state (weights, optimizer state, rule state) as bytes.</summary>
     [Alias("SaveState")]
     Task<byte[]> SaveState();

@@ -29,6 +29,12 @@ public sealed record TensorPayload
         Received = received;
     }
 
+    /// <summary>
+    /// A payload a transport read off the wire into <paramref name="data"/>, an array rented from
+    /// <see cref="PayloadBufferPool.Shared"/>: marked <see cref="Received"/>, and unchecked (the receiving layer checks it).
+    /// </summary>
+    public static TensorPayload Arrived(long[] shape, TensorElementType elementType, byte[] data) => new(shape, elementType, data, received: true);
+
     public long[] Shape { get; init; }
     public TensorElementType ElementType { get; init; }
     public byte[] Data { get; init; }

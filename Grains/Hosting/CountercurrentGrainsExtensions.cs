@@ -3,6 +3,7 @@ using Countercurrent.Grains.Data;
 using Countercurrent.Grains.Jobs;
 using Countercurrent.Grains.Layers;
 using Countercurrent.Grains.Placement;
+using Countercurrent.Grains.Signals;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
@@ -16,7 +17,9 @@ namespace Countercurrent.Grains.Hosting;
 public static class CountercurrentGrainsExtensions
 {
     /// <param name="directHandOver">Whether layers hand signals straight to co-located neighbours (<see cref="LocalLayers"/>) rather than through grain calls.</param>
-    public static ISiloBuilder AddCountercurrentGrains(this ISiloBuilder silo, string name, IReadOnlyCollection<string> devices, int cores, bool directHandOver = true)
+    /// <param name="signalLinks">Whether layers send signals to neighbours on other silos over signal links (<see cref="SignalLinks"/>) rather than grain calls, and the port this silo takes them on.</param>
+    public static ISiloBuilder AddCountercurrentGrains(this ISiloBuilder silo, string name, IReadOnlyCollection<string> devices, int cores, bool directHandOver = true,
+        SignalLinkOptions? signalLinks = null)
     {
         silo.UseSiloMetadata(new Dictionary<string, string>
         {
@@ -33,6 +36,9 @@ public static class CountercurrentGrainsExtensions
         silo.Services.AddSingleton<DatasetCache>();
         silo.Services.AddSingleton(new CoreBudget(cores));
         silo.Services.AddSingleton(new LocalLayers(directHandOver));
+        silo.Services.AddSingleton(signalLinks ?? new SignalLinkOptions());
+        silo.Services.AddSingleton<SignalLinks>();
+        silo.Services.AddHostedService(services => services.GetRequiredService<SignalLinks>());
         silo.Services.AddSingleton<TensorThreadPool>();
         silo.Services.AddSingleton<ClusterDirectory>();
         return silo;

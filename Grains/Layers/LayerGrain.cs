@@ -1,6 +1,7 @@
 using Countercurrent.Contracts.Grains;
 using Countercurrent.Contracts.Signals;
 using Countercurrent.Grains.Checkpoints;
+using Countercurrent.Grains.Signals;
 using Countercurrent.Learning.Telemetry;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,7 @@ namespace Countercurrent.Grains.Layers;
 /// </summary>
 [Reentrant]
 public sealed class LayerGrain(
-    ILocalSiloDetails silo, ICheckpointStore checkpoints, CoreBudget cores, TensorThreadPool threads, LocalLayers local, ILogger<LayerGrain> logger)
+    ILocalSiloDetails silo, ICheckpointStore checkpoints, CoreBudget cores, TensorThreadPool threads, LocalLayers local, SignalLinks links, ILogger<LayerGrain> logger)
     : Grain, ILayerGrain
 {
     /// <summary>How often the grain looks for signals that came straight from a neighbour, and keeps itself alive twice as long.</summary>
@@ -43,7 +44,7 @@ public sealed class LayerGrain(
             previous?.Free();
             _worker = null;
             _bytesSent = previous?.BytesSent ?? _bytesSent;
-            _worker = await LayerWorker.Start(setup, cores, threads, local, GrainFactory, silo.Name, _bytesSent, _faultStep, _stateLossStep, logger);
+            _worker = await LayerWorker.Start(setup, cores, threads, local, links, GrainFactory, silo.Name, _bytesSent, _faultStep, _stateLossStep, logger);
             _stateLossStep = long.MinValue; // once: the worker drops its state at that step, and its successor does not
             _keepAlive ??= this.RegisterGrainTimer(KeepAliveWhileSignalled,
                 new GrainTimerCreationOptions(KeepAlivePeriod, KeepAlivePeriod) { Interleave = true });
@@ -55,6 +56,8 @@ public sealed class LayerGrain(
     public Task<StepReport> Forward(ForwardSignal signal) => Worker(signal.Step).Forward(signal);
 
     public Task<StepReport> Feedback(FeedbackSignal signal) => Worker(signal.Step).Feedback(signal);
+
+    public Task<string?> GetSignalEndpoint() => Task.FromResult(links.Endpoint);
 
     public Task<byte[]> SaveState() => Worker(-1).SaveState();
 

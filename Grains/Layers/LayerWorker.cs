@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Countercurrent.Contracts.Grains;
 using Countercurrent.Contracts.Signals;
+using Countercurrent.Grains.Signals;
 using Countercurrent.Learning.Layers;
 using Countercurrent.Learning.Rules;
 using Countercurrent.Learning.Telemetry;
@@ -20,7 +21,8 @@ namespace Countercurrent.Grains.Layers;
 /// <para>
 /// A neighbour active on this silo (<see cref="LocalLayers"/>) gets its signal as tensors (<see cref="HandedSignals"/>)
 /// by a direct call on its worker, and the hand-over goes from this layer's thread to the neighbour's with no grain turn
-/// in between; any other neighbour gets a grain call with payloads. So this path runs outside the grain's turns (every
+/// in between; a neighbour on another silo gets payloads over a signal link (<see cref="SignalLinks"/>), or a grain
+/// call where there is no link to its silo. So this path runs outside the grain's turns (every
 /// await here leaves the grain's scheduler), and everything it shares with them is either fixed when the worker is
 /// made, or read and written atomically. Tensor work
 /// happens only inside items on the layer's thread, which runs them one at a time in order; per-step state lives in
@@ -31,6 +33,7 @@ public sealed class LayerWorker
 {
     private readonly TensorThread _thread;
     private readonly LocalLayers _local;
+    private readonly SignalLinks _links;
     private readonly string _key;
     private readonly string _jobId;
     private readonly Device _device;
@@ -48,13 +51,14 @@ public sealed class LayerWorker
     private long _signals;
     private int _freed;
 
-    private LayerWorker(LayerSetup setup, TensorThread thread, Layer layer, LocalLayers local, IGrainFactory grains, string siloName,
+    private LayerWorker(LayerSetup setup, TensorThread thread, Layer layer, LocalLayers local, SignalLinks links, IGrainFactory grains, string siloName,
         long bytesSent, long faultStep, long stateLossStep, ILogger logger)
     {
         Setup = setup;
         _thread = thread;
         _layer = layer;
         _local = local;
+        _links = links;
         _jobId = setup.Spec.JobId;
         _key = LayerKey.For(_jobId, setup.Index);
         _device = DeviceName.ToDevice(setup.Device);
@@ -83,7 +87,7 @@ public sealed class LayerWorker
     /// <param name="bytesSent">What the layer's grain has counted as sent so far (by the workers before this one).</param>
     /// <param name="faultStep">The step at which a signal fails, armed for testing (<c>long.MinValue</c>: none).</param>
     /// <param name="stateLossStep">The step at which the layer drops its state, once, armed for testing (<c>long.MinValue</c>: none).</param>
-    public static async Task<LayerWorker> Start(LayerSetup setup, CoreBudget cores, TensorThreadPool threads, LocalLayers local, IGrainFactory grains,
+    public static async Task<LayerWorker> Start(LayerSetup setup, CoreBudget cores, TensorThreadPool threads, LocalLayers local, SignalLinks links, IGrainFactory grains,
         string siloName, long bytesSent, long faultStep, long stateLossStep, ILogger logger)
     {
         var device = DeviceName.ToDevice(setup.Device);
@@ -99,7 +103,7 @@ public sealed class LayerWorker
             thread.Dispose();
             throw;
         }
-        var worker = new LayerWorker(setup, thread, layer, local, grains, siloName, bytesSent, faultStep, stateLossStep, logger);
+        var worker = new LayerWorker(setup, thread, layer, local, links, grains, siloName, bytesSent, faultStep, stateLossStep, logger);
         local.Add(worker._key, worker);
         return worker;
     }
@@ -234,8 +238,8 @@ public sealed class LayerWorker
     {
         var index = Index;
         var pool = PayloadBufferPool.Shared;
-        var above = output.Up is null ? null : _local.Find(_above!.Key);
-        var below = output.Down is null ? null : _local.Find(_below!.Key);
+        var above = output.Up is null ? null : _local.FindNeighbour(_above!.Key);
+        var below = output.Down is null ? null : _local.FindNeighbour(_below!.Key);
         var bytes = (output.Up is null ? 0 : HandedSignals.Bytes(output.Up.Activation))
             + (output.Down is null ? 0 : HandedSignals.Bytes(output.Down.Signal))
             + (output.Broadcast is null ? 0 : HandedSignals.Bytes(output.Broadcast.Signal) * index);
@@ -245,7 +249,7 @@ public sealed class LayerWorker
             output.Down is null || below is not null ? null : SignalConversion.ToSignal(_jobId, output.Down, index, pool),
             output.Down is null || below is null ? null : (below, HandedSignals.Hand(output.Down)),
             output.Broadcast is null ? null : SignalConversion.ToSignal(_jobId, output.Broadcast, index, pool),
-            output.Broadcast is null ? null : _allBelow.Select(layer => _local.Find(layer.Key)).ToArray(),
+            output.Broadcast is null ? null : _allBelow.Select(layer => _local.FindNeighbour(layer.Key)).ToArray(),
             output.Loss,
             output.Eval,
             bytes);
@@ -417,7 +421,7 @@ public sealed class LayerWorker
         var calls = new List<Task<StepReport>>(2);
         if (outgoing.Up is not null)
         {
-            calls.Add(_above!.Grain.Forward(outgoing.Up));
+            calls.Add(ForwardTo(_above!, outgoing.Up));
         }
         if (outgoing.UpHanded is var (above, up))
         {
@@ -425,7 +429,7 @@ public sealed class LayerWorker
         }
         if (outgoing.Down is not null)
         {
-            calls.Add(_below!.Grain.Feedback(outgoing.Down));
+            calls.Add(FeedbackTo(_below!, outgoing.Down));
         }
         if (outgoing.DownHanded is var (below, down))
         {
@@ -434,7 +438,7 @@ public sealed class LayerWorker
         if (outgoing.Broadcast is not null)
         {
             var signal = outgoing.Broadcast;
-            calls.AddRange(_allBelow.Select((layer, i) => outgoing.BroadcastLocal![i] is { } local ? local.Feedback(signal) : layer.Grain.Feedback(signal)));
+            calls.AddRange(_allBelow.Select((layer, i) => outgoing.BroadcastLocal![i] is { } local ? local.Feedback(signal) : FeedbackTo(layer, signal)));
         }
         var own = new StepReport(step, outgoing.Loss is { } loss ? [new LayerLoss(Index, loss)] : [], outgoing.Eval);
         if (calls.Count == 0)
@@ -445,6 +449,52 @@ public sealed class LayerWorker
         // Every receiver has copied (or Orleans has serialised) the bytes: the arrays can carry the next step's signals.
         outgoing.ReturnBuffers();
         return StepReport.Merge(step, reports.Prepend(own));
+    }
+
+    /// <summary>A forward signal to a neighbour on another silo: over the link to its silo, or by a grain call where there is none.</summary>
+    private async Task<StepReport> ForwardTo(Neighbour to, ForwardSignal signal)
+    {
+        if (await LinkEndpointOf(to).ConfigureAwait(false) is { } endpoint)
+        {
+            if (await _links.Forward(endpoint, to.Key, signal).ConfigureAwait(false) is { } report)
+            {
+                return report;
+            }
+            to.ForgetLinkEndpoint(endpoint);
+        }
+        return await to.Grain.Forward(signal).ConfigureAwait(false);
+    }
+
+    /// <summary>A feedback signal to a layer on another silo, as <see cref="ForwardTo"/>.</summary>
+    private async Task<StepReport> FeedbackTo(Neighbour to, FeedbackSignal signal)
+    {
+        if (await LinkEndpointOf(to).ConfigureAwait(false) is { } endpoint)
+        {
+            if (await _links.Feedback(endpoint, to.Key, signal).ConfigureAwait(false) is { } report)
+            {
+                return report;
+            }
+            to.ForgetLinkEndpoint(endpoint);
+        }
+        return await to.Grain.Feedback(signal).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Where the neighbour's silo takes signals over a link, asked of its grain once and kept until a request there
+    /// finds it gone; null when links are off here or there, or it is on this silo (direct hand-over disabled).
+    /// </summary>
+    private async ValueTask<string?> LinkEndpointOf(Neighbour to)
+    {
+        if (_links.Endpoint is not { } own)
+        {
+            return null;
+        }
+        if (!to.TryGetLinkEndpoint(out var endpoint))
+        {
+            endpoint = await to.Grain.GetSignalEndpoint().ConfigureAwait(false);
+            to.KeepLinkEndpoint(endpoint);
+        }
+        return endpoint == own ? null : endpoint;
     }
 
     /// <summary>
@@ -508,9 +558,39 @@ public sealed class LayerWorker
         }
     }
 
-    /// <summary>A neighbouring layer: its key on this silo's <see cref="LocalLayers"/>, and its grain for when it is elsewhere.</summary>
-    private sealed record Neighbour(string Key, ILayerGrain Grain)
+    /// <summary>
+    /// A neighbouring layer: its key on this silo's <see cref="LocalLayers"/>, its grain for when it is elsewhere, and
+    /// the signal link endpoint of its silo once asked (read and written by the sends of any step, atomically).
+    /// </summary>
+    private sealed class Neighbour(string key, ILayerGrain grain)
     {
+        private sealed record Known(string? Endpoint);
+
+        private Known? _link;
+
+        public string Key { get; } = key;
+
+        public ILayerGrain Grain { get; } = grain;
+
+        public bool TryGetLinkEndpoint(out string? endpoint)
+        {
+            var known = Volatile.Read(ref _link);
+            endpoint = known?.Endpoint;
+            return known is not null;
+        }
+
+        public void KeepLinkEndpoint(string? endpoint) => Volatile.Write(ref _link, new Known(endpoint));
+
+        /// <summary>The layer was not at <paramref name="endpoint"/> (it moved): ask its grain again next time.</summary>
+        public void ForgetLinkEndpoint(string endpoint)
+        {
+            var known = Volatile.Read(ref _link);
+            if (known?.Endpoint == endpoint)
+            {
+                Interlocked.CompareExchange(ref _link, null, known);
+            }
+        }
+
         public static Neighbour Of(IGrainFactory grains, string jobId, int index)
         {
             var key = LayerKey.For(jobId, index);

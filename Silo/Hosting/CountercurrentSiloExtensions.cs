@@ -1,6 +1,7 @@
 using System.Net;
 using Countercurrent.Grains.Checkpoints;
 using Countercurrent.Grains.Hosting;
+using Countercurrent.Grains.Signals;
 using Countercurrent.Grains.Jobs;
 using Countercurrent.Silo.Checkpoints;
 using StackExchange.Redis;
@@ -72,7 +73,7 @@ public static class CountercurrentSiloExtensions
                 o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
             });
             var cores = options.TorchThreads > 0 ? options.TorchThreads : Environment.ProcessorCount;
-            silo.AddCountercurrentGrains(options.Name, options.Devices, cores, options.DirectHandOver);
+            silo.AddCountercurrentGrains(options.Name, options.Devices, cores, options.DirectHandOver, new SignalLinkOptions(options.SignalLinks, options.SignalPort));
             // Job state and the reminders that resume running jobs after a restart live in the same place.
             if (options.EffectiveStorage == "redis")
             {

@@ -54,6 +54,15 @@ public sealed class SiloOptions
     /// </summary>
     public bool DirectHandOver { get; set; } = true;
 
+    /// <summary>
+    /// Whether layers send signals to neighbours on other silos over signal links (one connection per pair of silos,
+    /// outside Orleans' messaging) rather than grain calls. Off only to measure the difference.
+    /// </summary>
+    public bool SignalLinks { get; set; } = true;
+
+    /// <summary>Port this silo takes signals from other silos on, at its advertised address (0: any free port; set one where a firewall needs it).</summary>
+    public int SignalPort { get; set; }
+
     /// <summary>How long a silo waits for a probe answer before counting it missed; with <see cref="MissedProbesLimit"/>, how fast a dead silo is noticed.</summary>
     public double ProbeTimeoutSeconds { get; set; } = 5;
 

@@ -32,6 +32,14 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         Port("SiloPort", options.SiloPort);
         Port("GatewayPort", options.GatewayPort);
         Port("PrimarySiloPort", options.PrimarySiloPort);
+        if (options.SignalPort != 0)
+        {
+            Port("SignalPort", options.SignalPort);
+            if (options.SignalPort == options.SiloPort || options.SignalPort == options.GatewayPort)
+            {
+                errors.Add($"Silo:SignalPort {options.SignalPort} is also the silo or gateway port");
+            }
+        }
         if (options.SiloPort == options.GatewayPort)
         {
             errors.Add($"Silo:SiloPort and Silo:GatewayPort are both {options.SiloPort}");

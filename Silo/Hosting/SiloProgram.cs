@@ -54,7 +54,8 @@ public static class SiloProgram
         }
         catch (Exception e) when (options is not null && e.GetBaseException() is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
         {
-            error.WriteLine($"error: Silo:SiloPort {options.SiloPort} or Silo:GatewayPort {options.GatewayPort} is in use on this machine (another silo?); choose free ports");
+            var signal = options.SignalPort != 0 ? $", Silo:SignalPort {options.SignalPort}" : "";
+            error.WriteLine($"error: Silo:SiloPort {options.SiloPort}{signal} or Silo:GatewayPort {options.GatewayPort} is in use on this machine (another silo?); choose free ports");
             return SiloExitCodes.SettingRefused;
         }
         catch (OperationCanceledException)

@@ -49,6 +49,7 @@ public sealed class KubernetesManifestTests
             var ports = Items(Node(container, "ports")).Select(p => Text(p, "containerPort")).ToList();
             Assert.Contains(Text(env["Silo__SiloPort"], "value"), ports);
             Assert.Contains(Text(env["Silo__GatewayPort"], "value"), ports);
+            Assert.Contains(Text(env["Silo__SignalPort"], "value"), ports);
             var redisHost = Text(env["Silo__Redis"], "value")!.Split(':')[0];
             Assert.Contains(redisHost, ServiceNames());
             Assert.True(int.Parse(Text(workload, "spec", "template", "spec", "terminationGracePeriodSeconds")!) > 0, $"{name}: graceful termination");
