@@ -451,32 +451,29 @@ public sealed class LayerWorker
         return StepReport.Merge(step, reports.Prepend(own));
     }
 
-    /// <summary>A forward signal to a neighbour on another silo: over the link to its silo, or by a grain call where there is none.</summary>
-    private async Task<StepReport> ForwardTo(Neighbour to, ForwardSignal signal)
-    {
-        if (await LinkEndpointOf(to).ConfigureAwait(false) is { } endpoint)
-        {
-            if (await _links.Forward(endpoint, to.Key, signal).ConfigureAwait(false) is { } report)
-            {
-                return report;
-            }
-            to.ForgetLinkEndpoint(endpoint);
-        }
-        return await to.Grain.Forward(signal).ConfigureAwait(false);
-    }
+    /// <summary>A forward signal to a neighbour on another silo.</summary>
+    private Task<StepReport> ForwardTo(Neighbour to, ForwardSignal signal) =>
+        SendTo(to, endpoint => _links.Forward(endpoint, to.Key, signal), () => to.Grain.Forward(signal));
 
-    /// <summary>A feedback signal to a layer on another silo, as <see cref="ForwardTo"/>.</summary>
-    private async Task<StepReport> FeedbackTo(Neighbour to, FeedbackSignal signal)
+    /// <summary>A feedback signal to a layer on another silo.</summary>
+    private Task<StepReport> FeedbackTo(Neighbour to, FeedbackSignal signal) =>
+        SendTo(to, endpoint => _links.Feedback(endpoint, to.Key, signal), () => to.Grain.Feedback(signal));
+
+    /// <summary>
+    /// A signal to a layer on another silo: over the link to its silo, or by the grain call where there is no link or the
+    /// layer is not where its grain last said (it moved: the endpoint is forgotten, and asked again next time).
+    /// </summary>
+    private async Task<StepReport> SendTo(Neighbour to, Func<string, Task<StepReport?>> overLink, Func<Task<StepReport>> byGrainCall)
     {
         if (await LinkEndpointOf(to).ConfigureAwait(false) is { } endpoint)
         {
-            if (await _links.Feedback(endpoint, to.Key, signal).ConfigureAwait(false) is { } report)
+            if (await overLink(endpoint).ConfigureAwait(false) is { } report)
             {
                 return report;
             }
             to.ForgetLinkEndpoint(endpoint);
         }
-        return await to.Grain.Feedback(signal).ConfigureAwait(false);
+        return await byGrainCall().ConfigureAwait(false);
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ public sealed class SignalLink : IDisposable
 {
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
-    private readonly SemaphoreSlim _writing = new(1, 1);
+    private readonly FrameWriter _writer;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<SignalFrame>> _waiting = new();
     private readonly CancellationTokenSource _closed = new();
     private long _lastId;
@@ -27,6 +27,7 @@ public sealed class SignalLink : IDisposable
         Endpoint = endpoint;
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
+        _writer = new FrameWriter(_stream);
     }
 
     public IPEndPoint Endpoint { get; }
@@ -65,15 +66,7 @@ public sealed class SignalLink : IDisposable
         var request = makeRequest(id);
         try
         {
-            await _writing.WaitAsync(_closed.Token).ConfigureAwait(false);
-            try
-            {
-                await SignalWire.Write(_stream, request, _closed.Token).ConfigureAwait(false);
-            }
-            finally
-            {
-                _writing.Release();
-            }
+            await _writer.Write(request, _closed.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {

@@ -94,13 +94,13 @@ public sealed class SignalListener : IDisposable
     private async Task Serve(Socket connection)
     {
         var stream = new NetworkStream(connection, ownsSocket: true);
-        var writing = new SemaphoreSlim(1, 1);
+        var writer = new FrameWriter(stream);
         try
         {
             while (true)
             {
                 var request = await SignalWire.Read(stream, _stopping.Token).ConfigureAwait(false);
-                _ = Handle(request, stream, writing);
+                _ = Handle(request, stream, writer);
             }
         }
         catch (Exception e) when (e is EndOfStreamException or IOException or SocketException or ObjectDisposedException or OperationCanceledException)
@@ -118,7 +118,7 @@ public sealed class SignalListener : IDisposable
         }
     }
 
-    private async Task Handle(SignalFrame request, NetworkStream stream, SemaphoreSlim writing)
+    private async Task Handle(SignalFrame request, NetworkStream stream, FrameWriter writer)
     {
         SignalFrame reply;
         if (_local.Find(request.TargetKey) is not { } worker)
@@ -145,15 +145,7 @@ public sealed class SignalListener : IDisposable
         }
         try
         {
-            await writing.WaitAsync(_stopping.Token).ConfigureAwait(false);
-            try
-            {
-                await SignalWire.Write(stream, reply, _stopping.Token).ConfigureAwait(false);
-            }
-            finally
-            {
-                writing.Release();
-            }
+            await writer.Write(reply, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {

@@ -23,6 +23,33 @@ public sealed class SignalLinkTests
 
     private static SignalFrame Request(long id, long step) => SignalFrame.ForwardRequest(id, "job/1", Signal(step), null, null);
 
+    /// <summary>A stand-in for another silo that accepts a link and replies to nothing: the test says what its end of the connection does.</summary>
+    private sealed class SilentSilo : IDisposable
+    {
+        private readonly TcpListener _server = new(IPAddress.Loopback, 0);
+
+        private SilentSilo() => _server.Start();
+
+        public IPEndPoint Endpoint => (IPEndPoint)_server.LocalEndpoint;
+
+        public Socket Connection { get; private set; } = null!;
+
+        public static async Task<(SilentSilo Silo, SignalLink Link)> Linked()
+        {
+            var silo = new SilentSilo();
+            var accepted = silo._server.AcceptSocketAsync(TestContext.Current.CancellationToken);
+            var link = await SignalLink.Connect(silo.Endpoint, Patient);
+            silo.Connection = await accepted;
+            return (silo, link);
+        }
+
+        public void Dispose()
+        {
+            Connection.Dispose();
+            _server.Stop();
+        }
+    }
+
     [Fact]
     public async Task Concurrent_requests_on_one_link_each_get_their_own_reply_whatever_the_order_of_replies()
     {
@@ -67,19 +94,16 @@ public sealed class SignalLinkTests
     [Fact]
     public async Task A_connection_that_breaks_fails_the_waiting_request_as_a_lost_silo_and_the_link_stays_broken()
     {
-        using var server = new TcpListener(IPAddress.Loopback, 0);
-        server.Start();
-        var accepted = server.AcceptSocketAsync(TestContext.Current.CancellationToken);
-        using var link = await SignalLink.Connect((IPEndPoint)server.LocalEndpoint, Patient);
-        using var connection = await accepted;
+        var (silo, link) = await SilentSilo.Linked();
+        using var _ = silo;
+        using var __ = link;
 
         var waiting = link.Send(id => Request(id, 1), Patient);
-        var stream = new NetworkStream(connection);
-        await SignalWire.Read(stream, CancellationToken.None); // the request arrived whole; the "silo" dies before replying
-        connection.Close();
+        await SignalWire.Read(new NetworkStream(silo.Connection), TestContext.Current.CancellationToken); // the request arrived whole; the "silo" dies before replying
+        silo.Connection.Close();
 
         var failure = await Assert.ThrowsAsync<SignalLinkException>(() => waiting);
-        Assert.Contains(server.LocalEndpoint.ToString()!, failure.Message);
+        Assert.Contains(silo.Endpoint.ToString(), failure.Message);
         Assert.True(link.IsBroken);
         await Assert.ThrowsAsync<SignalLinkException>(() => link.Send(id => Request(id, 2), Patient));
     }
@@ -87,11 +111,9 @@ public sealed class SignalLinkTests
     [Fact]
     public async Task A_request_without_a_reply_times_out_naming_its_layer_and_step()
     {
-        using var server = new TcpListener(IPAddress.Loopback, 0);
-        server.Start();
-        var accepted = server.AcceptSocketAsync(TestContext.Current.CancellationToken);
-        using var link = await SignalLink.Connect((IPEndPoint)server.LocalEndpoint, Patient);
-        using var connection = await accepted;
+        var (silo, link) = await SilentSilo.Linked();
+        using var _ = silo;
+        using var __ = link;
 
         var failure = await Assert.ThrowsAsync<TimeoutException>(() => link.Send(id => Request(id, 6), TimeSpan.FromMilliseconds(300)));
 
