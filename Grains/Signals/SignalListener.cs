@@ -145,7 +145,18 @@ public sealed class SignalListener : IDisposable
         }
         try
         {
-            await writer.Write(reply, _stopping.Token).ConfigureAwait(false);
+            try
+            {
+                await writer.Write(reply, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not (IOException or SocketException or ObjectDisposedException or OperationCanceledException))
+            {
+                // The reply could not be encoded (nothing was written: a frame is made whole before it goes): say so.
+                _logger.LogWarning("signal listener on {Endpoint}: the reply to a signal for {Layer} at step {Step} could not be encoded: {Reason}",
+                    Bound, request.TargetKey, request.Step, e.Message);
+                await writer.Write(SignalFrame.FailureReply(request.Id, new InvalidOperationException($"the reply could not be encoded: {e.Message}")), _stopping.Token)
+                    .ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
