@@ -72,6 +72,9 @@ public sealed class TelemetryTests(ClusterFixture fixture)
         }
         Assert.Equal(2, forward.Select(s => s.GetTagItem(Tags.Silo)).Distinct().Count());
         Assert.True(IsAncestor(root, forward.Single(s => (int)s.GetTagItem(Tags.Layer)! == 2), byId), "layer 2's forward span descends from the step span");
+        // Layer 1 is alone on the second silo: its signals came over signal links, whose requests carry the trace context.
+        Assert.Equal("receive forward", byId[forward.Single(s => (int)s.GetTagItem(Tags.Layer)! == 1).ParentSpanId].OperationName);
+        Assert.Equal("receive feedback", byId[feedback.Single(s => (int)s.GetTagItem(Tags.Layer)! == 1).ParentSpanId].OperationName);
         Assert.DoesNotContain(trace, s => s.OperationName == "step" && s != root);
 
         Assert.Equal(6 * 32, Sum(metrics, "countercurrent.samples", "traced"));
