@@ -18,7 +18,9 @@ WORKDIR /app
 COPY --from=build /out/silo .
 COPY --from=data /usr/share/datasets/fashion-mnist /usr/share/datasets/fashion-mnist
 ENV OMP_WAIT_POLICY=PASSIVE
-EXPOSE 11111 30000
+# Silo-to-silo, gateway, and signal links between layers on different silos (a fixed port, so that it can be published).
+ENV Silo__SignalPort=11112
+EXPOSE 11111 30000 11112
 ENTRYPOINT ["dotnet", "Countercurrent.Silo.dll"]
 
 FROM mcr.microsoft.com/dotnet/runtime:10.0-noble AS client
