@@ -57,7 +57,7 @@ public sealed class LayerGrain(
 
     public Task<StepReport> Feedback(FeedbackSignal signal) => Worker(signal.Step).Feedback(signal);
 
-    public Task<string?> GetSignalEndpoint() => Task.FromResult(links.Endpoint);
+    public Task<string?> GetSignalEndpoint() => Task.FromResult(links.Endpoint?.ToString());
 
     public Task<byte[]> SaveState() => Worker(-1).SaveState();
 

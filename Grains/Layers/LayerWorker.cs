@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using Countercurrent.Contracts.Grains;
 using Countercurrent.Contracts.Signals;
 using Countercurrent.Grains.Signals;
@@ -463,7 +464,7 @@ public sealed class LayerWorker
     /// A signal to a layer on another silo: over the link to its silo, or by the grain call where there is no link or the
     /// layer is not where its grain last said (it moved: the endpoint is forgotten, and asked again next time).
     /// </summary>
-    private async Task<StepReport> SendTo(Neighbour to, Func<string, Task<StepReport?>> overLink, Func<Task<StepReport>> byGrainCall)
+    private async Task<StepReport> SendTo(Neighbour to, Func<IPEndPoint, Task<StepReport?>> overLink, Func<Task<StepReport>> byGrainCall)
     {
         if (await LinkEndpointOf(to).ConfigureAwait(false) is { } endpoint)
         {
@@ -480,7 +481,7 @@ public sealed class LayerWorker
     /// Where the neighbour's silo takes signals over a link, asked of its grain once and kept until a request there
     /// finds it gone; null when links are off here or there, or it is on this silo (direct hand-over disabled).
     /// </summary>
-    private async ValueTask<string?> LinkEndpointOf(Neighbour to)
+    private async ValueTask<IPEndPoint?> LinkEndpointOf(Neighbour to)
     {
         if (_links.Endpoint is not { } own)
         {
@@ -488,10 +489,10 @@ public sealed class LayerWorker
         }
         if (!to.TryGetLinkEndpoint(out var endpoint))
         {
-            endpoint = await to.Grain.GetSignalEndpoint().ConfigureAwait(false);
+            endpoint = await to.Grain.GetSignalEndpoint().ConfigureAwait(false) is { } told ? IPEndPoint.Parse(told) : null;
             to.KeepLinkEndpoint(endpoint);
         }
-        return endpoint == own ? null : endpoint;
+        return own.Equals(endpoint) ? null : endpoint;
     }
 
     /// <summary>
@@ -561,7 +562,7 @@ public sealed class LayerWorker
     /// </summary>
     private sealed class Neighbour(string key, ILayerGrain grain)
     {
-        private sealed record Known(string? Endpoint);
+        private sealed record Known(IPEndPoint? Endpoint);
 
         private Known? _link;
 
@@ -569,20 +570,20 @@ public sealed class LayerWorker
 
         public ILayerGrain Grain { get; } = grain;
 
-        public bool TryGetLinkEndpoint(out string? endpoint)
+        public bool TryGetLinkEndpoint(out IPEndPoint? endpoint)
         {
             var known = Volatile.Read(ref _link);
             endpoint = known?.Endpoint;
             return known is not null;
         }
 
-        public void KeepLinkEndpoint(string? endpoint) => Volatile.Write(ref _link, new Known(endpoint));
+        public void KeepLinkEndpoint(IPEndPoint? endpoint) => Volatile.Write(ref _link, new Known(endpoint));
 
         /// <summary>The layer was not at <paramref name="endpoint"/> (it moved): ask its grain again next time.</summary>
-        public void ForgetLinkEndpoint(string endpoint)
+        public void ForgetLinkEndpoint(IPEndPoint endpoint)
         {
             var known = Volatile.Read(ref _link);
-            if (known?.Endpoint == endpoint)
+            if (endpoint.Equals(known?.Endpoint))
             {
                 Interlocked.CompareExchange(ref _link, null, known);
             }

@@ -14,7 +14,6 @@ namespace Countercurrent.Grains.Signals;
 /// </summary>
 public sealed class SignalLink : IDisposable
 {
-    private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly FrameWriter _writer;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<SignalFrame>> _waiting = new();
@@ -25,7 +24,6 @@ public sealed class SignalLink : IDisposable
     private SignalLink(IPEndPoint endpoint, Socket socket)
     {
         Endpoint = endpoint;
-        _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
         _writer = new FrameWriter(_stream);
     }

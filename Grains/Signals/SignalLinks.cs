@@ -42,8 +42,8 @@ public sealed class SignalLinks(LocalLayers local, ILocalSiloDetails silo, Signa
     private SignalListener? _listener;
     private long _sent;
 
-    /// <summary>Where other silos send this silo's layers their signals ("address:port"); null when links are off or not started.</summary>
-    public string? Endpoint { get; private set; }
+    /// <summary>Where other silos send this silo's layers their signals; null when links are off or not started.</summary>
+    public IPEndPoint? Endpoint { get; private set; }
 
     /// <summary>Signals this silo has sent over links, and those it has handed to its layers from links.</summary>
     public long Sent => Interlocked.Read(ref _sent);
@@ -60,7 +60,7 @@ public sealed class SignalLinks(LocalLayers local, ILocalSiloDetails silo, Signa
         // Listen where the silo is reached: loopback only for a silo that advertises a loopback address.
         var bind = IPAddress.IsLoopback(advertised) ? advertised : advertised.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
         _listener = SignalListener.Start(bind, options.Port, local, logger);
-        Endpoint = new IPEndPoint(advertised, _listener.Bound.Port).ToString();
+        Endpoint = new IPEndPoint(advertised, _listener.Bound.Port);
         logger.LogInformation("signal links: listening on {Bound}, advertised as {Endpoint}", _listener.Bound, Endpoint);
         return Task.CompletedTask;
     }
@@ -89,16 +89,16 @@ public sealed class SignalLinks(LocalLayers local, ILocalSiloDetails silo, Signa
     /// grain call would; null when the caller should make that grain call instead (the layer is not there, or the silo
     /// cannot be reached).
     /// </summary>
-    public Task<StepReport?> Forward(string endpoint, string key, ForwardSignal signal) =>
+    public Task<StepReport?> Forward(IPEndPoint endpoint, string key, ForwardSignal signal) =>
         Request(endpoint, (id, parent, state) => SignalFrame.ForwardRequest(id, key, signal, parent, state));
 
     /// <inheritdoc cref="Forward"/>
-    public Task<StepReport?> Feedback(string endpoint, string key, FeedbackSignal signal) =>
+    public Task<StepReport?> Feedback(IPEndPoint endpoint, string key, FeedbackSignal signal) =>
         Request(endpoint, (id, parent, state) => SignalFrame.FeedbackRequest(id, key, signal, parent, state));
 
-    private async Task<StepReport?> Request(string endpoint, Func<long, string?, string?, SignalFrame> makeRequest)
+    private async Task<StepReport?> Request(IPEndPoint endpoint, Func<long, string?, string?, SignalFrame> makeRequest)
     {
-        if (await LinkTo(IPEndPoint.Parse(endpoint)).ConfigureAwait(false) is not { } link)
+        if (await LinkTo(endpoint).ConfigureAwait(false) is not { } link)
         {
             return null;
         }
