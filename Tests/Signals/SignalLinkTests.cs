@@ -125,10 +125,7 @@ public sealed class SignalLinkTests
     [Fact]
     public async Task Connecting_to_a_port_nobody_listens_on_fails()
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var closed = (IPEndPoint)probe.LocalEndpoint;
-        probe.Stop();
+        var closed = LoopbackPorts.NobodyListens();
 
         await Assert.ThrowsAnyAsync<SocketException>(() => SignalLink.Connect(closed, Patient));
     }

@@ -64,10 +64,7 @@ public sealed class SignalLinksTests
     [Fact]
     public async Task A_silo_that_cannot_be_reached_gets_null_at_once_and_again_without_a_new_attempt()
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var closed = (IPEndPoint)probe.LocalEndpoint;
-        probe.Stop();
+        var closed = LoopbackPorts.NobodyListens();
         using var sender = Start();
 
         Assert.Null(await sender.Forward(closed, "job/1", Signal()));
